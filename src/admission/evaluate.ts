@@ -1,0 +1,137 @@
+// The policy engine: one admission request in, findings out. Pure apart from the
+// collaborators it is handed; the server, the CLI and the tests all call this one function.
+// Final actions are decided here and only here: mode, controller-created objects and the
+// UPDATE ratchet can soften a rule's `deny` to `warn`, never the other way round.
+import type { V1Container } from '@kubernetes/client-node';
+import type { AdmissionRequest } from './review.js';
+import { findPodSpecs, groupOf, type KubeObject, type PodSpecSite } from './workload.js';
+import { parseImageReference } from '../images/reference.js';
+import type { CompiledPolicy, Mode } from '../policy/compile.js';
+import type { ContainerList, ContainerSite, Endpoint, Finding, Operation, RuleContext } from '../rules/rule.js';
+
+export interface EngineDeps {
+  readonly policy: CompiledPolicy;
+  /** A namespace's own mode (its `kube-hygiene.io/mode` label), when the cluster view knows it. */
+  readonly namespaceMode?: (namespace: string) => Mode | 'off' | undefined;
+}
+
+export interface Evaluation {
+  readonly findings: readonly Finding[];
+  readonly mode: Mode;
+  /** Why nothing was judged, when nothing was. */
+  readonly skipped?: string;
+}
+
+const DEFAULT_OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE'];
+const DEFAULT_ENDPOINTS: readonly Endpoint[] = ['validate'];
+const JUDGED_SUBRESOURCES = new Set(['', 'ephemeralcontainers']);
+const LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
+const CONTROLLER_SA_PREFIX = 'system:serviceaccount:kube-system:';
+
+function isObject(value: unknown): value is KubeObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): ContainerSite[] {
+  const out: ContainerSite[] = [];
+  for (const site of sites) {
+    for (const list of LISTS) {
+      const containers: unknown = site.spec[list];
+      if (!Array.isArray(containers)) continue;
+      containers.forEach((container: V1Container, i) => {
+        if (!isObject(container)) return;
+        const image = parseImageReference(container.image as string);
+        const exempt = policy.isExemptImage(String(container.image), image.ok ? image.ref : undefined);
+        out.push({ container, list, path: `${site.path}/${list}/${i}`, site, image, exempt });
+      });
+    }
+  }
+  return out;
+}
+
+/** The controller that created this object, when a built-in one did (its owner was already judged). */
+function creatingController(request: AdmissionRequest, object: KubeObject): string | undefined {
+  if (!object.metadata?.ownerReferences?.some((ref) => ref.controller)) return undefined;
+  const user = request.userInfo?.username ?? '';
+  if (user === 'system:kube-controller-manager') return 'kube-controller-manager';
+  return user.startsWith(CONTROLLER_SA_PREFIX) ? user.slice(CONTROLLER_SA_PREFIX.length) : undefined;
+}
+
+async function runRules(
+  request: AdmissionRequest,
+  object: KubeObject,
+  endpoint: Endpoint,
+  policy: CompiledPolicy,
+): Promise<Finding[]> {
+  const operation = request.operation as Operation;
+  const kind = request.kind.kind;
+  const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
+  const ctx: RuleContext = {
+    endpoint,
+    operation,
+    kind,
+    namespace: request.namespace ?? object.metadata?.namespace ?? '',
+    object,
+    podSpecs,
+    containers: listContainers(podSpecs, policy),
+  };
+  const findings: Finding[] = [];
+  for (const { rule, action, options } of policy.rules) {
+    if (!(rule.endpoints ?? DEFAULT_ENDPOINTS).includes(endpoint)) continue;
+    if (!(rule.operations ?? DEFAULT_OPERATIONS).includes(operation)) continue;
+    try {
+      for (const f of await rule.evaluate(ctx, options)) {
+        findings.push({ ...f, rule: rule.id, action: f.action === 'warn' ? 'warn' : action });
+      }
+    } catch (err) {
+      // A rule that breaks is our bug, not the caller's: let the object through and say so.
+      findings.push({
+        rule: rule.id,
+        action: 'warn',
+        path: '',
+        message: `rule ${rule.id} could not check this object (${(err as Error).message}); it was let through`,
+      });
+    }
+  }
+  return findings;
+}
+
+const soften = (f: Finding, why: string): Finding =>
+  f.action === 'deny' ? { ...f, action: 'warn', message: `${f.message} (not denied: ${why})` } : f;
+
+export async function evaluateRequest(
+  request: AdmissionRequest,
+  endpoint: Endpoint,
+  deps: EngineDeps,
+): Promise<Evaluation> {
+  const { policy } = deps;
+  const object = request.operation === 'DELETE' ? request.oldObject : request.object;
+  const namespace = request.namespace ?? object?.metadata?.namespace ?? '';
+  const mode = deps.namespaceMode?.(namespace) ?? policy.mode;
+  const skip = (skipped: string): Evaluation => ({ findings: [], mode: mode === 'off' ? policy.mode : mode, skipped });
+
+  if (!JUDGED_SUBRESOURCES.has(request.subResource ?? '')) {
+    return skip(`subresource ${request.subResource} is not judged`);
+  }
+  if (namespace && policy.exemptNamespaces.has(namespace)) return skip(`namespace ${namespace} is exempt`);
+  if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
+  if (!isObject(object)) return skip(`${request.operation} carries no object`);
+
+  let findings = await runRules(request, object, endpoint, policy);
+  if (!findings.some((f) => f.action === 'deny')) return { findings, mode };
+
+  if (mode === 'audit') return { findings: findings.map((f) => soften(f, 'audit mode')), mode };
+  const controller = creatingController(request, object);
+  if (controller) {
+    const why = `created by ${controller}: its owner was the enforcement point`;
+    return { findings: findings.map((f) => soften(f, why)), mode };
+  }
+  if (request.operation === 'UPDATE' && isObject(request.oldObject)) {
+    const before = await runRules(request, request.oldObject, endpoint, policy);
+    const known = new Set(before.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
+    findings = findings.map((f) =>
+      known.has(`${f.rule}\0${f.subject ?? f.path}`) ? soften(f, 'already present before this update') : f,
+    );
+  }
+  return { findings, mode };
+}

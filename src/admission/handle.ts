@@ -1,0 +1,56 @@
+// One review, start to finish: envelope check → engine → response. The server's routes and
+// `kube-hygiene review` both call this, so the CLI prints exactly what the server answers.
+import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from './review.js';
+import { evaluateRequest, type EngineDeps, type Evaluation } from './evaluate.js';
+import { respond } from './respond.js';
+import { ErrorCode } from '../errors.js';
+import type { Endpoint } from '../rules/rule.js';
+
+export type ReviewOutcome =
+  | {
+      readonly statusCode: 200;
+      readonly body: AdmissionReviewResponse;
+      readonly review: AdmissionReview;
+      readonly evaluation: Evaluation;
+    }
+  | {
+      readonly statusCode: 400;
+      readonly body: { readonly error: { readonly code: string; readonly message: string; readonly details: string[] } };
+    };
+
+export function malformed(details: string[]): ReviewOutcome {
+  return {
+    statusCode: 400,
+    body: {
+      error: {
+        code: ErrorCode.REVIEW_MALFORMED,
+        message: `not a usable admission.k8s.io/v1 AdmissionReview: ${details.join('; ')}`,
+        details,
+      },
+    },
+  };
+}
+
+export async function handleReview(body: unknown, endpoint: Endpoint, deps: EngineDeps): Promise<ReviewOutcome> {
+  const problems = checkReview(body);
+  if (problems.length) return malformed(problems);
+  const review = body as AdmissionReview;
+  const { request } = review;
+  const evaluation = await evaluateRequest(request, endpoint, deps);
+  const object = request.object ?? request.oldObject;
+  const response = respond({
+    uid: request.uid,
+    subject: {
+      kind: request.kind.kind,
+      namespace: request.namespace ?? object?.metadata?.namespace,
+      name: request.name || object?.metadata?.name || object?.metadata?.generateName,
+    },
+    findings: evaluation.findings,
+  });
+  return {
+    statusCode: 200,
+    body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response },
+    review,
+    evaluation,
+  };
+}

@@ -1,0 +1,107 @@
+// The one place admission responses are built. It also keeps within what the API server
+// accepts: a warning with a control character is dropped by it silently, so they are
+// replaced; warnings are kept to 256 bytes each and 4 KiB in all; audit annotation keys are
+// the rule ids (the API server prefixes the webhook name), values compact JSON.
+// https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#response
+import type { AdmissionResponse } from './review.js';
+import type { Finding } from '../rules/rule.js';
+
+export const WARNING_MAX_BYTES = 256;
+export const WARNINGS_TOTAL_MAX_BYTES = 4096;
+const ANNOTATION_VALUE_MAX = 8192;
+
+export interface Subject {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name?: string;
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+const encoder = new TextEncoder();
+const bytes = (s: string) => encoder.encode(s).length;
+
+/** Cuts to at most `max` UTF-8 bytes without splitting a character, marking the cut. */
+export function truncateBytes(text: string, max: number): string {
+  if (bytes(text) <= max) return text;
+  let out = '';
+  let used = bytes('…');
+  for (const ch of text) {
+    const n = bytes(ch);
+    if (used + n > max) break;
+    out += ch;
+    used += n;
+  }
+  return out + '…';
+}
+
+export function formatWarnings(findings: readonly Finding[]): string[] {
+  const lines = findings.map((f) =>
+    truncateBytes(`[${f.rule}] ${f.message}`.replace(CONTROL, ' '), WARNING_MAX_BYTES),
+  );
+  const out: string[] = [];
+  let total = 0;
+  // Room for the closing summary line, which can be up to this long.
+  const reserve = 80;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const last = i === lines.length - 1;
+    if (total + bytes(line) > WARNINGS_TOTAL_MAX_BYTES - (last ? 0 : reserve)) {
+      out.push(`… and ${lines.length - i} more findings (see the audit annotations or the webhook log)`);
+      break;
+    }
+    out.push(line);
+    total += bytes(line);
+  }
+  return out;
+}
+
+function auditAnnotations(findings: readonly Finding[]): Record<string, string> | undefined {
+  if (findings.length === 0) return undefined;
+  const byRule = new Map<string, Finding[]>();
+  for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
+  const out: Record<string, string> = {};
+  for (const [rule, list] of byRule) {
+    const entries = list.map((f) => ({ action: f.action, path: f.path, message: f.message }));
+    let value = JSON.stringify(entries);
+    while (value.length > ANNOTATION_VALUE_MAX && entries.length > 1) {
+      entries.pop();
+      value = JSON.stringify([...entries, { more: list.length - entries.length }]);
+    }
+    out[rule] = value;
+  }
+  return out;
+}
+
+function describeSubject({ kind, namespace, name }: Subject): string {
+  return `${kind} ${namespace ? `${namespace}/` : ''}${name || '(unnamed)'}`;
+}
+
+export function denialMessage(subject: Subject, denials: readonly Finding[]): string {
+  const head = `kube-hygiene denied ${describeSubject(subject)}: ${denials.length} violation${denials.length === 1 ? '' : 's'}`;
+  return [head, ...denials.map((f) => `- [${f.rule}] ${f.message}`)].join('\n');
+}
+
+export interface ResponseParts {
+  readonly uid: string;
+  readonly subject: Subject;
+  readonly findings: readonly Finding[];
+  /** base64 RFC 6902 patch, mutating endpoint only. */
+  readonly patch?: string;
+}
+
+export function respond({ uid, subject, findings, patch }: ResponseParts): AdmissionResponse {
+  const denials = findings.filter((f) => f.action === 'deny');
+  const warnings = formatWarnings(findings.filter((f) => f.action === 'warn'));
+  const response: AdmissionResponse = { uid, allowed: denials.length === 0 };
+  if (denials.length) {
+    response.status = { code: 403, reason: 'Forbidden', message: denialMessage(subject, denials) };
+  }
+  if (warnings.length) response.warnings = warnings;
+  const annotations = auditAnnotations(findings);
+  if (annotations) response.auditAnnotations = annotations;
+  if (patch && denials.length === 0) {
+    response.patch = patch;
+    response.patchType = 'JSONPatch';
+  }
+  return response;
+}

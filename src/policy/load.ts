@@ -1,0 +1,66 @@
+// Reading a policy file: YAML in, a compiled policy out, or every mistake with its path and
+// line ("policy.yaml:12:7: rules.image-tag.mutableTags[2]: must be string") — never just the first.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { policySchema, type Policy } from './schema.js';
+import { compilePolicy, type CompiledPolicy } from './compile.js';
+import { ErrorCode, HygieneError } from '../errors.js';
+import { describeSchemaError, dottedPath } from '../schema-errors.js';
+
+export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policies/default.yaml', import.meta.url));
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+ajv.addFormat('regex', (s: string) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+});
+const validatePolicy = ajv.compile<Policy>(policySchema);
+
+function position(doc: Document, lines: LineCounter, steps: readonly string[]): string {
+  for (let n = steps.length; n >= 0; n--) {
+    const node = doc.getIn(steps.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) {
+      const { line, col } = lines.linePos(node.range[0]);
+      return `${line}:${col}`;
+    }
+  }
+  return '1:1';
+}
+
+/** Validates policy text; throws HygieneError(POLICY_INVALID) listing every mistake. */
+export function parsePolicy(text: string, source: string): CompiledPolicy {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const details = doc.errors.map((e) => {
+      const { line, col } = lines.linePos(e.pos[0]);
+      return `${source}:${line}:${col}: ${e.message.split('\n')[0]}`;
+    });
+    throw new HygieneError(ErrorCode.POLICY_INVALID, `policy ${source} is not valid YAML`, details);
+  }
+  const data: unknown = doc.toJS() ?? {};
+  if (!validatePolicy(data)) {
+    const details = (validatePolicy.errors ?? []).map((e) => {
+      const { steps, text: msg } = describeSchemaError(e);
+      return `${source}:${position(doc, lines, steps)}: ${dottedPath(steps)}: ${msg}`;
+    });
+    throw new HygieneError(ErrorCode.POLICY_INVALID, `policy ${source} has ${details.length} error(s)`, details);
+  }
+  return compilePolicy(data);
+}
+
+export function loadPolicyFile(path: string = DEFAULT_POLICY_PATH): CompiledPolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HygieneError(ErrorCode.POLICY_UNREADABLE, `cannot read policy ${path}: ${(err as Error).message}`);
+  }
+  return parsePolicy(text, path);
+}

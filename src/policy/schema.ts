@@ -1,0 +1,129 @@
+// The policy file's one source of truth: the JSON Schema below. The TypeScript type is
+// derived from it and `policies/schema.json` is written from it (`npm run schema`), so the
+// three can never disagree. Every property has a default: an empty file is the default policy.
+import type { FromSchema } from 'json-schema-to-ts';
+
+const action = (fallback: 'deny' | 'warn') =>
+  ({
+    type: 'string',
+    enum: ['deny', 'warn', 'off'],
+    default: fallback,
+    description: 'deny rejects the request (in enforce mode), warn only warns, off skips the rule',
+  }) as const;
+
+export const DEFAULT_MUTABLE_TAGS = [
+  'latest',
+  'stable',
+  'main',
+  'master',
+  'dev',
+  'develop',
+  'development',
+  'edge',
+  'nightly',
+  'head',
+  'current',
+  'prod',
+  'production',
+  'staging',
+  'test',
+  'testing',
+  'release',
+  'snapshot',
+  'canary',
+  'beta',
+  'alpha',
+  'rc',
+  'lts',
+  'unstable',
+  'trunk',
+  'next',
+] as const;
+
+export const policySchema = {
+  $id: 'https://kube-hygiene.io/schemas/policy-v1.json',
+  title: 'kube-hygiene policy',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    apiVersion: { type: 'string', const: 'kube-hygiene.io/v1', default: 'kube-hygiene.io/v1' },
+    kind: { type: 'string', const: 'Policy', default: 'Policy' },
+    mode: {
+      type: 'string',
+      enum: ['enforce', 'audit'],
+      default: 'enforce',
+      description: 'enforce rejects on deny findings; audit never rejects and turns every finding into a warning',
+    },
+    exemptNamespaces: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      default: ['kube-system', 'kube-public', 'kube-node-lease'],
+    },
+    exemptImages: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      default: [],
+      description: 'globs over the normalised image name: * stays inside one path segment, ** crosses them',
+    },
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        'image-registry': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            action: action('deny'),
+            allowedRegistries: {
+              type: 'array',
+              items: { type: 'string', minLength: 1, pattern: '^[^\\s/]+(/[^\\s/]+)*$' },
+              default: [],
+              description: 'host[:port][/path-prefix]; empty means any registry, as long as one is named',
+            },
+          },
+        },
+        'image-tag': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            action: action('deny'),
+            mutableTags: { type: 'array', items: { type: 'string', minLength: 1 }, default: DEFAULT_MUTABLE_TAGS },
+            floatingVersions: { type: 'string', enum: ['mutable', 'accept'], default: 'mutable' },
+            accept: {
+              type: 'object',
+              additionalProperties: false,
+              default: {},
+              properties: {
+                semver: { type: 'boolean', default: true },
+                versionVariant: { type: 'boolean', default: true },
+                commit: { type: 'boolean', default: true },
+                versionCommit: { type: 'boolean', default: true },
+                date: { type: 'boolean', default: true },
+                build: { type: 'boolean', default: true },
+              },
+            },
+            extraVersionPatterns: {
+              type: 'array',
+              items: { type: 'string', format: 'regex' },
+              default: [],
+              description: 'regular expressions (whole tag) that also name one build, for team conventions',
+            },
+          },
+        },
+        'image-pull-policy': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: { action: action('warn') },
+        },
+      },
+    },
+  },
+} as const;
+
+export type Policy = FromSchema<typeof policySchema>;
+export type RuleSettings = Policy['rules'];
+export type RuleAction = 'deny' | 'warn' | 'off';

@@ -1,0 +1,18 @@
+// `imagePullPolicy: Never` runs only where the image already sits in the node's cache:
+// usually the one node that built it.
+import { defineRule } from './rule.js';
+
+export default defineRule({
+  id: 'image-pull-policy',
+  description: 'imagePullPolicy: Never means the image only exists on the node that built it.',
+  configure: () => undefined,
+  evaluate(ctx) {
+    return ctx.containers
+      .filter(({ container, exempt }) => !exempt && container.imagePullPolicy === 'Never')
+      .map(({ container, path }) => ({
+        path: `${path}/imagePullPolicy`,
+        subject: `${container.name}=${container.image}`,
+        message: `container "${container.name}" has imagePullPolicy: Never, so it starts only on nodes that already have "${container.image}": push the image to a registry and use IfNotPresent`,
+      }));
+  },
+});

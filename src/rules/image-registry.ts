@@ -1,0 +1,45 @@
+// An image without a registry host resolves to Docker Hub on every node: when it was built
+// locally, only the node that built it has it, and every other node sits in ImagePullBackOff.
+import { defineRule } from './rule.js';
+import { matchesRegistryPrefix, parseRegistryPrefix } from '../images/registry-prefix.js';
+
+export default defineRule({
+  id: 'image-registry',
+  description: 'Images are valid references that name their registry host (optionally one of an allow-list).',
+  configure: (settings) => ({ allowed: settings.allowedRegistries.map(parseRegistryPrefix) }),
+  evaluate(ctx, { allowed }) {
+    const example = allowed[0]?.text ?? 'registry.example.com/team';
+    return ctx.containers.flatMap(({ container, image, path, exempt }) => {
+      if (exempt) return [];
+      const where = `container "${container.name}" image "${container.image}"`;
+      const at = { path: `${path}/image`, subject: container.image ?? '' };
+      if (!image.ok) {
+        return [{ ...at, message: `${where} is not a valid image reference (${image.error}): the kubelet will fail with InvalidImageName` }];
+      }
+      const { ref } = image;
+      if (!ref.explicitRegistry) {
+        // Suggest the user's tag only when it already names a version.
+        const tag = ref.tag && /^v?\d+\.\d+\.\d+/.test(ref.tag) ? ref.tag : 'v1.4.2';
+        const rest = `${ref.path.replace(/^library\//, '')}:${tag}`;
+        return [
+          {
+            ...at,
+            message:
+              `${where} names no registry, so every node pulls ${ref.name} from Docker Hub; ` +
+              `an image built on one node exists only there. Push it as ${example}/${rest} (or pin a digest), ` +
+              `or, if Docker Hub is meant, write docker.io/${ref.path}`,
+          },
+        ];
+      }
+      if (allowed.length > 0 && !allowed.some((p) => matchesRegistryPrefix(ref, p))) {
+        return [
+          {
+            ...at,
+            message: `${where} is not from an allowed registry (${allowed.map((p) => p.text).join(', ')}): push it to one of them`,
+          },
+        ];
+      }
+      return [];
+    });
+  },
+});

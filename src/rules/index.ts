@@ -1,0 +1,9 @@
+// Every rule, in the order findings are reported. Adding a rule: a file here, one line below,
+// its settings in policy/schema.ts and policies/default.yaml, its cases under policies/tests/,
+// and its row in the README.
+import type { Rule } from './rule.js';
+import imageRegistry from './image-registry.js';
+import imageTag from './image-tag.js';
+import imagePullPolicy from './image-pull-policy.js';
+
+export const RULES: readonly Rule[] = [imageRegistry, imageTag, imagePullPolicy];

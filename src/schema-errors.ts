@@ -1,0 +1,42 @@
+// ajv errors, said the way a person reads a document: a dotted path and what is wrong there.
+import type { ErrorObject } from 'ajv';
+
+/** `/rules/image-tag/mutableTags/2` → `rules.image-tag.mutableTags[2]`. */
+export function dottedPath(steps: readonly string[]): string {
+  return steps.reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), '') || '(top level)';
+}
+
+export interface SchemaProblem {
+  /** Path of the offending value (for an unknown key: the key itself). */
+  readonly steps: string[];
+  readonly text: string;
+}
+
+export function describeSchemaError(error: ErrorObject): SchemaProblem {
+  const steps = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { steps: [...steps, String(p.additionalProperty)], text: `unknown key "${String(p.additionalProperty)}"` };
+    case 'required':
+      return { steps: [...steps, String(p.missingProperty)], text: 'is required' };
+    case 'enum':
+      return { steps, text: `must be one of ${(p.allowedValues as unknown[]).join(', ')}` };
+    case 'const':
+      return { steps, text: `must be ${JSON.stringify(p.allowedValue)}` };
+    case 'format':
+      return { steps, text: `must be a valid ${String(p.format)}` };
+    default:
+      return { steps, text: error.message ?? 'is invalid' };
+  }
+}
+
+export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => {
+    const { steps, text } = describeSchemaError(e);
+    return `${dottedPath(steps)}: ${text}`;
+  });
+}

@@ -5,14 +5,30 @@ import { HygieneError } from '../errors.js';
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  check: { summary: 'judge manifests offline (files, directories or -)', load: async () => (await import('./check.js')).check },
-  review: { summary: 'answer an AdmissionReview the way the server would', load: async () => (await import('./review.js')).review },
-  test: { summary: 'run policy test cases written as data', load: async () => (await import('./test-cases.js')).testCases },
+  check: {
+    summary: 'judge manifests offline (files, directories or -)',
+    load: async () => (await import('./check.js')).check,
+  },
+  review: {
+    summary: 'answer an AdmissionReview the way the server would',
+    load: async () => (await import('./review.js')).review,
+  },
+  test: {
+    summary: 'run policy test cases written as data',
+    load: async () => (await import('./test-cases.js')).testCases,
+  },
 };
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return ['usage: kube-hygiene <command> [options]', '', 'commands:', ...rows, '', 'kube-hygiene <command> --help for its options'].join('\n');
+  return [
+    'usage: kube-hygiene <command> [options]',
+    '',
+    'commands:',
+    ...rows,
+    '',
+    'kube-hygiene <command> --help for its options',
+  ].join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -27,7 +43,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(args);
+    return await (
+      await command.load()
+    )(args);
   } catch (err) {
     if (err instanceof HygieneError) {
       process.stderr.write(`kube-hygiene ${name}: ${err.message}\n`);

@@ -33,6 +33,23 @@ function position(doc: Document, lines: LineCounter, steps: readonly string[]): 
   return '1:1';
 }
 
+type Locate = (steps: readonly string[]) => string;
+
+function validated(data: unknown, source: string, locate: Locate): CompiledPolicy {
+  if (!validatePolicy(data)) {
+    const details = (validatePolicy.errors ?? []).map((e) => {
+      const { steps, text: msg } = describeSchemaError(e);
+      return `${locate(steps)}${dottedPath(steps)}: ${msg}`;
+    });
+    throw new HygieneError(
+      ErrorCode.POLICY_INVALID,
+      `policy ${source} has ${details.length} error(s)`,
+      details,
+    );
+  }
+  return compilePolicy(data);
+}
+
 /** Validates policy text; throws HygieneError(POLICY_INVALID) listing every mistake. */
 export function parsePolicy(text: string, source: string): CompiledPolicy {
   const lines = new LineCounter();
@@ -44,15 +61,12 @@ export function parsePolicy(text: string, source: string): CompiledPolicy {
     });
     throw new HygieneError(ErrorCode.POLICY_INVALID, `policy ${source} is not valid YAML`, details);
   }
-  const data: unknown = doc.toJS() ?? {};
-  if (!validatePolicy(data)) {
-    const details = (validatePolicy.errors ?? []).map((e) => {
-      const { steps, text: msg } = describeSchemaError(e);
-      return `${source}:${position(doc, lines, steps)}: ${dottedPath(steps)}: ${msg}`;
-    });
-    throw new HygieneError(ErrorCode.POLICY_INVALID, `policy ${source} has ${details.length} error(s)`, details);
-  }
-  return compilePolicy(data);
+  return validated(doc.toJS() ?? {}, source, (steps) => `${source}:${position(doc, lines, steps)}: `);
+}
+
+/** Validates a policy that is already data (an inline policy in a test file). */
+export function policyFromValue(value: unknown, source: string): CompiledPolicy {
+  return validated(structuredClone(value ?? {}), source, () => `${source}: `);
 }
 
 export function loadPolicyFile(path: string = DEFAULT_POLICY_PATH): CompiledPolicy {
@@ -60,7 +74,10 @@ export function loadPolicyFile(path: string = DEFAULT_POLICY_PATH): CompiledPoli
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new HygieneError(ErrorCode.POLICY_UNREADABLE, `cannot read policy ${path}: ${(err as Error).message}`);
+    throw new HygieneError(
+      ErrorCode.POLICY_UNREADABLE,
+      `cannot read policy ${path}: ${(err as Error).message}`,
+    );
   }
   return parsePolicy(text, path);
 }

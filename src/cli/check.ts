@@ -1,0 +1,116 @@
+// `kube-hygiene check [PATH…|-]`: the webhook's verdict on manifests, offline.
+// Exit 0: nothing denied; 1: something would be denied; 2: bad usage or unreadable input.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { evaluateRequest } from '../admission/evaluate.js';
+import { expandPaths, readManifestText, type ReadProblem, type SourceObject } from './documents.js';
+import { requestFor } from '../admission/object-request.js';
+import { policyFromOptions } from './policy-options.js';
+import { formatCheckText, type CheckReport, type CheckResult } from './check-output.js';
+import { ErrorCode, HygieneError } from '../errors.js';
+import type { CompiledPolicy } from '../policy/compile.js';
+
+const HELP = `usage: kube-hygiene check [options] [PATH…|-]
+
+Judges Kubernetes manifests the way the webhook would judge them on kubectl apply.
+PATH is a file or a directory (walked for *.yaml, *.yml, *.json); - reads stdin
+(for example: helm template . | kube-hygiene check -).
+
+options:
+  -o, --output text|json   output format (default text)
+      --policy FILE        policy file (default: the embedded default policy)
+      --mode enforce|audit override the policy's mode
+  -h, --help
+
+exit codes: 0 nothing denied, 1 something would be denied, 2 bad usage or unreadable input`;
+
+export interface CheckIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly readStdin: () => string;
+  /** Colour the text output (a terminal that did not ask for NO_COLOR). */
+  readonly color: boolean;
+}
+
+const processIo: CheckIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readStdin: () => readFileSync(0, 'utf8'),
+  color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+};
+
+async function judge(item: SourceObject, policy: CompiledPolicy): Promise<CheckResult> {
+  const request = requestFor(item.object);
+  const { findings } = await evaluateRequest(request, 'validate', { policy });
+  return {
+    source: item.source,
+    kind: request.kind.kind,
+    namespace: request.namespace ?? '',
+    name: request.name ?? '',
+    findings: findings.map(({ rule, action, path, message }) => ({ rule, action, path, message })),
+    locate: item.locate,
+  };
+}
+
+export async function check(args: string[], io: CheckIo = processIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o', default: 'text' },
+      policy: { type: 'string' },
+      mode: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(HELP + '\n');
+    return 0;
+  }
+  if (values.output !== 'text' && values.output !== 'json') {
+    throw new HygieneError(ErrorCode.USAGE, `--output must be text or json, got "${values.output}"`);
+  }
+  if (positionals.length === 0)
+    throw new HygieneError(ErrorCode.USAGE, `give a file, a directory or -\n\n${HELP}`);
+  const policy = policyFromOptions(values.policy, values.mode);
+
+  const problems: ReadProblem[] = [];
+  const inputs = positionals.flatMap((p) => (p === '-' ? ['-'] : expandPaths([p], problems)));
+  const showProgress = io.stderr.isTTY === true && inputs.length > 20;
+  const results: CheckResult[] = [];
+  for (const [i, name] of inputs.entries()) {
+    if (showProgress) io.stderr.write(`\rchecking ${i + 1}/${inputs.length} files`);
+    let text: string;
+    try {
+      text = name === '-' ? io.readStdin() : readFileSync(name, 'utf8');
+    } catch (err) {
+      problems.push({ source: name, message: `${name}: cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    const read = readManifestText(text, name);
+    problems.push(...read.problems);
+    for (const item of read.objects) results.push(await judge(item, policy));
+  }
+  if (showProgress) io.stderr.write('\r\x1b[K');
+
+  const report: CheckReport = {
+    results,
+    errors: problems,
+    files: inputs.length,
+    summary: {
+      documents: results.length,
+      denied: results.filter((r) => r.findings.some((f) => f.action === 'deny')).length,
+      warned: results.filter((r) => r.findings.some((f) => f.action === 'warn')).length,
+      errors: problems.length,
+    },
+  };
+  if (values.output === 'json') {
+    const { files: _files, ...rest } = report;
+    const json = { ...rest, results: results.map(({ locate: _locate, ...r }) => r) };
+    io.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  } else {
+    io.stdout.write(formatCheckText(report, io.color));
+  }
+  if (problems.length) return 2;
+  return report.summary.denied ? 1 : 0;
+}

@@ -1,0 +1,127 @@
+// Manifests from files, directories and stdin, as Kubernetes objects with where they came from.
+// Multi-document YAML, `List` kinds and JSON are read the way kubectl reads them; a file that
+// kubectl would refuse (a syntax error, a duplicate key) is reported as file:line:col and the
+// other documents and files are still judged.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll, YAMLException } from 'js-yaml';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { KubeObject } from '../admission/workload.js';
+
+export interface SourceObject {
+  /** `path#docIndex`, or `path#docIndex.items[i]` for an item of a List. */
+  readonly source: string;
+  readonly object: KubeObject;
+  /** line:col of a JSON pointer inside this object, when the file says. */
+  locate(pointer: string): string | undefined;
+}
+
+export interface ReadProblem {
+  readonly source: string;
+  readonly message: string;
+}
+
+const MANIFEST = /\.(ya?ml|json)$/i;
+
+/** Files to read under each path, directories walked in name order for files matching `pattern`. */
+export function expandPaths(paths: readonly string[], problems: ReadProblem[], pattern = MANIFEST): string[] {
+  const files: string[] = [];
+  const walk = (path: string, explicit: boolean) => {
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch (err) {
+      problems.push({ source: path, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? err}` });
+      return;
+    }
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path).sort()) {
+        // Hidden entries and dependency trees are never manifests a team wrote.
+        if (!entry.startsWith('.') && entry !== 'node_modules') walk(join(path, entry), false);
+      }
+    } else if (explicit || pattern.test(path)) {
+      files.push(path);
+    }
+  };
+  for (const p of paths) walk(p, true);
+  return files;
+}
+
+const isObject = (v: unknown): v is KubeObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function steps(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function locator(doc: Document, lines: LineCounter) {
+  return (pointer: string): string | undefined => {
+    const node = doc.getIn(steps(pointer), true) as { range?: [number, number, number] } | undefined;
+    if (!node?.range) return undefined;
+    const { line, col } = lines.linePos(node.range[0]);
+    return `${line}:${col}`;
+  };
+}
+
+function collect(value: unknown, source: string, locate: SourceObject['locate'], into: SourceObject[]): void {
+  if (!isObject(value)) return; // empty documents between `---` separators
+  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    value.items.forEach((item: unknown, i: number) => {
+      const itemPointer = (p: string) => locate(`/items/${i}${p}`);
+      if (isObject(item)) into.push({ source: `${source}.items[${i}]`, object: item, locate: itemPointer });
+    });
+    return;
+  }
+  into.push({ source, object: value, locate });
+}
+
+const nowhere = () => undefined;
+
+// kubectl's YAML reader (go-yaml) accepts a few things the YAML 1.2 spec does not, such as a
+// multi-line quoted scalar whose closing line is indented like its key. js-yaml reads them the same
+// way, so a file only the strict parser refuses is read with js-yaml (without line numbers).
+function readLeniently(
+  text: string,
+  name: string,
+): { objects: SourceObject[]; problems: ReadProblem[] } | undefined {
+  try {
+    const objects: SourceObject[] = [];
+    loadAll(text).forEach((value, index) => collect(value, `${name}#${index}`, nowhere, objects));
+    return { objects, problems: [] };
+  } catch (err) {
+    if (err instanceof YAMLException) return undefined;
+    throw err;
+  }
+}
+
+/** Objects in one file's text; problems name file:line:col. */
+export function readManifestText(
+  text: string,
+  name: string,
+): { objects: SourceObject[]; problems: ReadProblem[] } {
+  const objects: SourceObject[] = [];
+  const problems: ReadProblem[] = [];
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // parseAllDocuments returns an EmptyStream for empty input: nothing to judge.
+  if (!Array.isArray(docs)) return { objects, problems };
+  const broken = docs.filter((d) => d.errors.length);
+  if (broken.length && broken.some((d) => d.errors.some((e) => e.code !== 'DUPLICATE_KEY'))) {
+    const lenient = readLeniently(text, name);
+    if (lenient) return lenient;
+  }
+  docs.forEach((doc, index) => {
+    const source = `${name}#${index}`;
+    const [error] = doc.errors;
+    if (error) {
+      const { line, col } = lines.linePos(error.pos[0]);
+      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      problems.push({ source, message: `${name}:${line}:${col}: ${message.slice(0, 200)}` });
+      return;
+    }
+    collect(doc.toJS({ maxAliasCount: 100 }), source, locator(doc, lines), objects);
+  });
+  return { objects, problems };
+}

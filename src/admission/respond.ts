@@ -16,6 +16,8 @@ export interface Subject {
   readonly name?: string;
 }
 
+// The API server drops a warning that holds any control character: replace them.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
 const encoder = new TextEncoder();
 const bytes = (s: string) => encoder.encode(s).length;

@@ -2,7 +2,7 @@
 // Multi-document YAML, `List` kinds and JSON are read the way kubectl reads them; a file that
 // kubectl would refuse (a syntax error, a duplicate key) is reported as file:line:col and the
 // other documents and files are still judged.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll, YAMLException } from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';

@@ -55,7 +55,6 @@ export async function review(args: string[]): Promise<number> {
   try {
     body = JSON.parse(text);
   } catch (err) {
-    body = undefined;
     const outcome = malformed([`the body is not JSON (${(err as Error).message})`]);
     process.stdout.write(JSON.stringify(outcome.body, null, 2) + '\n');
     return 2;

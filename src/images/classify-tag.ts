@@ -48,6 +48,8 @@ const DATE = /^20\d\d([.-]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?:[-_.T]?
 const BUILD = /^(?:[a-z][a-z0-9]*[-_.])*\d{4,}$/;
 const SEMVER = /^v?\d+\.\d+\.\d+(?:[.+_-]?[0-9A-Za-z][\w.-]*)?$/;
 const VERSION_VARIANT = /^v?\d+\.\d+[-_][0-9A-Za-z][\w.-]*$/;
+// A full version after a label (`pg17-0.112.0`, `nginx-1.25.3`) still names one release.
+const LABELLED_VERSION = /(?:^|[-_.])v?\d+\.\d+\.\d+(?:[-_.+]|$)/;
 const FLOATING = /^(?:v?\d+(?:\.\d+)?|\d+[-_][a-z][\w.-]*)$/;
 
 // A hex run counts as a commit when a label says so (`sha-`) or when it mixes letters and
@@ -77,6 +79,7 @@ export function classifyTag(tag: string | undefined, digest: string | undefined,
   if (shapes.build && BUILD.test(lower)) return { class: 'build', reason: 'build number' };
   if (shapes.semver && SEMVER.test(tag)) return { class: 'versioned', reason: 'version' };
   if (shapes.versionVariant && VERSION_VARIANT.test(tag)) return { class: 'versioned', reason: 'version + variant' };
+  if (shapes.semver && LABELLED_VERSION.test(tag)) return { class: 'versioned', reason: 'labelled version' };
   if (FLOATING.test(tag)) {
     return rules.floatingVersions === 'accept'
       ? { class: 'versioned', reason: 'floating version, accepted by this policy' }

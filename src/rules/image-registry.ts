@@ -2,6 +2,15 @@
 // locally, only the node that built it has it, and every other node sits in ImagePullBackOff.
 import { defineRule } from './rule.js';
 import { matchesRegistryPrefix, parseRegistryPrefix } from '../images/registry-prefix.js';
+import { normalizedString, type ImageReference } from '../images/reference.js';
+
+// The user's own tag and digest when they already name a build; an example version otherwise.
+function suggestedName(ref: ImageReference): string {
+  const path = ref.path.replace(/^library\//, '');
+  if (ref.digest) return `${path}${ref.tag ? `:${ref.tag}` : ''}@${ref.digest}`;
+  const tag = ref.tag && /^v?\d+\.\d+\.\d+/.test(ref.tag) ? ref.tag : 'v1.4.2';
+  return `${path}:${tag}`;
+}
 
 export default defineRule({
   id: 'image-registry',
@@ -18,16 +27,12 @@ export default defineRule({
       }
       const { ref } = image;
       if (!ref.explicitRegistry) {
-        // Suggest the user's tag only when it already names a version.
-        const tag = ref.tag && /^v?\d+\.\d+\.\d+/.test(ref.tag) ? ref.tag : 'v1.4.2';
-        const rest = `${ref.path.replace(/^library\//, '')}:${tag}`;
         return [
           {
             ...at,
             message:
-              `${where} names no registry, so every node pulls ${ref.name} from Docker Hub; ` +
-              `an image built on one node exists only there. Push it as ${example}/${rest} (or pin a digest), ` +
-              `or, if Docker Hub is meant, write docker.io/${ref.path}`,
+              `${where} names no registry (nodes pull ${ref.name}; a locally built image exists only on its node): ` +
+              `write ${normalizedString(ref)} if Docker Hub is meant, or push it as ${example}/${suggestedName(ref)}`,
           },
         ];
       }

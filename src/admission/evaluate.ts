@@ -96,8 +96,9 @@ async function runRules(
   return findings;
 }
 
+// The reason leads the message: warnings are cut at 256 bytes, and it is what a reader asks first.
 const soften = (f: Finding, why: string): Finding =>
-  f.action === 'deny' ? { ...f, action: 'warn', message: `${f.message} (not denied: ${why})` } : f;
+  f.action === 'deny' ? { ...f, action: 'warn', message: `not denied (${why}): ${f.message}` } : f;
 
 export async function evaluateRequest(
   request: AdmissionRequest,

@@ -3,13 +3,18 @@ import type { ErrorObject } from 'ajv';
 
 /** `/rules/image-tag/mutableTags/2` → `rules.image-tag.mutableTags[2]`. */
 export function dottedPath(steps: readonly string[]): string {
-  return steps.reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), '') || '(top level)';
+  return (
+    steps.reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), '') ||
+    '(top level)'
+  );
 }
 
 export interface SchemaProblem {
   /** Path of the offending value (for an unknown key: the key itself). */
   readonly steps: string[];
   readonly text: string;
+  /** The problem is the key itself (an unknown key), not its value. */
+  readonly atKey?: boolean;
 }
 
 export function describeSchemaError(error: ErrorObject): SchemaProblem {
@@ -20,7 +25,11 @@ export function describeSchemaError(error: ErrorObject): SchemaProblem {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties':
-      return { steps: [...steps, String(p.additionalProperty)], text: `unknown key "${String(p.additionalProperty)}"` };
+      return {
+        steps: [...steps, String(p.additionalProperty)],
+        text: `unknown key "${String(p.additionalProperty)}"`,
+        atKey: true,
+      };
     case 'required':
       return { steps: [...steps, String(p.missingProperty)], text: 'is required' };
     case 'enum':

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { policySchema, type Policy } from './schema.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { ErrorCode, HygieneError } from '../errors.js';
@@ -22,24 +22,32 @@ ajv.addFormat('regex', (s: string) => {
 });
 const validatePolicy = ajv.compile<Policy>(policySchema);
 
-function position(doc: Document, lines: LineCounter, steps: readonly string[]): string {
+function position(doc: Document, lines: LineCounter, steps: readonly string[], atKey = false): string {
+  const at = (offset: number) => {
+    const { line, col } = lines.linePos(offset);
+    return `${line}:${col}`;
+  };
+  if (atKey && steps.length) {
+    const parent = doc.getIn(steps.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === steps.at(-1));
+      if (isScalar(pair?.key) && pair.key.range) return at(pair.key.range[0]);
+    }
+  }
   for (let n = steps.length; n >= 0; n--) {
     const node = doc.getIn(steps.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) {
-      const { line, col } = lines.linePos(node.range[0]);
-      return `${line}:${col}`;
-    }
+    if (node?.range) return at(node.range[0]);
   }
   return '1:1';
 }
 
-type Locate = (steps: readonly string[]) => string;
+type Locate = (steps: readonly string[], atKey?: boolean) => string;
 
 function validated(data: unknown, source: string, locate: Locate): CompiledPolicy {
   if (!validatePolicy(data)) {
     const details = (validatePolicy.errors ?? []).map((e) => {
-      const { steps, text: msg } = describeSchemaError(e);
-      return `${locate(steps)}${dottedPath(steps)}: ${msg}`;
+      const { steps, text: msg, atKey } = describeSchemaError(e);
+      return `${locate(steps, atKey)}${dottedPath(steps)}: ${msg}`;
     });
     throw new HygieneError(
       ErrorCode.POLICY_INVALID,
@@ -61,7 +69,11 @@ export function parsePolicy(text: string, source: string): CompiledPolicy {
     });
     throw new HygieneError(ErrorCode.POLICY_INVALID, `policy ${source} is not valid YAML`, details);
   }
-  return validated(doc.toJS() ?? {}, source, (steps) => `${source}:${position(doc, lines, steps)}: `);
+  return validated(
+    doc.toJS() ?? {},
+    source,
+    (steps, atKey) => `${source}:${position(doc, lines, steps, atKey)}: `,
+  );
 }
 
 /** Validates a policy that is already data (an inline policy in a test file). */

@@ -31,7 +31,10 @@ export function expandPaths(paths: readonly string[], problems: ReadProblem[], p
     try {
       stat = statSync(path);
     } catch (err) {
-      problems.push({ source: path, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? err}` });
+      problems.push({
+        source: path,
+        message: `${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      });
       return;
     }
     if (stat.isDirectory()) {

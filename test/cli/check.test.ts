@@ -1,0 +1,162 @@
+// `kube-hygiene check` as a CI pipeline runs it: the real binary, real files, exit codes, JSON.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const CORPUS = fileURLToPath(new URL('../../../shared/corpus/manifests', import.meta.url));
+
+function cli(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'kh-check-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+  return path;
+};
+
+const GOOD = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: api, namespace: team }
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:v1.4.2
+`;
+const SEEDS = `apiVersion: v1
+kind: Pod
+metadata: { name: seeds, namespace: homelab }
+spec:
+  containers:
+    - { name: a, image: "family-assistant:phase2-mcp-logging-fix" }
+    - { name: b, image: "100.81.76.55:30500/family-assistant:me-fixed" }
+    - { name: c, image: "ghcr.io/pesuga/homelab/homelab-dashboard:latest" }
+    - { name: d, image: "localhost:5001/angzarr-topology:latest@sha256:${'ab'.repeat(32)}" }
+    - { name: e, image: "10.0.0.5:30500/app" }
+`;
+
+t.test('a clean manifest exits 0', async (t) => {
+  const r = cli(['check', file('good/deploy.yaml', GOOD)]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /checked 1 object in 1 file: 0 denied, 0 warned/);
+});
+
+t.test('the seed images are judged right (JSON output)', async (t) => {
+  const r = cli(['check', '-o', 'json', file('seeds.yaml', SEEDS)]);
+  t.equal(r.code, 1, 'a denial exits 1');
+  const out = JSON.parse(r.stdout);
+  t.same(Object.keys(out).sort(), ['errors', 'results', 'summary']);
+  t.same(out.summary, { documents: 1, denied: 1, warned: 0, errors: 0 });
+  const [result] = out.results;
+  t.match(result, { source: `${dir}/seeds.yaml#0`, kind: 'Pod', namespace: 'homelab', name: 'seeds' });
+  const byContainer = (i: number) =>
+    result.findings
+      .filter((f: { path: string }) => f.path === `/spec/containers/${i}/image`)
+      .map((f: { rule: string }) => f.rule)
+      .sort();
+  t.same(byContainer(0), ['image-registry', 'image-tag'], 'unqualified + sprawl');
+  t.same(byContainer(1), ['image-tag'], 'sprawl');
+  t.same(byContainer(2), ['image-tag'], 'mutable');
+  t.same(byContainer(3), [], 'a digest always passes');
+  t.same(byContainer(4), ['image-tag'], 'qualified, no tag');
+  for (const f of result.findings) t.same(Object.keys(f).sort(), ['action', 'message', 'path', 'rule']);
+  t.match(result.findings.find((f: { path: string }) => f.path.endsWith('2/image')).message, /mutable tag/);
+});
+
+t.test('text output groups by file and object and points at the line', async (t) => {
+  const r = cli(['check', file('seeds-text.yaml', SEEDS)]);
+  t.equal(r.code, 1);
+  t.match(r.stdout, new RegExp(`${dir}/seeds-text\\.yaml\\n  Pod homelab/seeds #0\\n`));
+  t.match(r.stdout, /deny \[image-tag\] line 7:\d+ container "b"/);
+  t.match(r.stdout, /checked 1 object in 1 file: 1 denied, 0 warned\n$/);
+});
+
+t.test('stdin, multi-document streams and Lists', async (t) => {
+  const stream = `${GOOD}---\n---\napiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: { name: p }\n    spec: { containers: [{ name: x, image: "nginx:latest" }] }\n`;
+  const r = cli(['check', '-o', 'json', '-'], stream);
+  t.equal(r.code, 1);
+  const out = JSON.parse(r.stdout);
+  t.same(
+    out.results.map((x: { source: string }) => x.source),
+    ['-#0', '-#2.items[0]'],
+  );
+  t.same(out.summary, { documents: 2, denied: 1, warned: 0, errors: 0 });
+});
+
+t.test('invalid YAML is reported as file:line:col and the rest is still judged', async (t) => {
+  const bad = file('mixed/a-broken.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n  name: y\n');
+  file('mixed/b-good.yaml', GOOD);
+  file('mixed/c-bad.yaml', SEEDS);
+  file('mixed/notes.txt', 'not a manifest');
+  const r = cli(['check', '-o', 'json', join(dir, 'mixed')]);
+  t.equal(r.code, 2, 'input errors exit 2');
+  const out = JSON.parse(r.stdout);
+  t.equal(out.errors.length, 1);
+  t.match(out.errors[0].message, new RegExp(`^${bad}:5:3: `));
+  t.equal(out.summary.documents, 2, 'the other files were judged; .txt files are not read');
+  t.equal(out.summary.denied, 1);
+});
+
+t.test('CRLF line endings and flow style are read like kubectl reads them', async (t) => {
+  const crlf = SEEDS.replace(/\n/g, '\r\n');
+  const r = cli(['check', '-o', 'json', file('crlf.yaml', crlf)]);
+  t.equal(JSON.parse(r.stdout).summary.denied, 1);
+  const flow = cli([
+    'check',
+    '-o',
+    'json',
+    file(
+      'flow.json',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'j' },
+        spec: { containers: [{ name: 'a', image: 'ghcr.io/a/b:1.2.3' }] },
+      }),
+    ),
+  ]);
+  t.equal(flow.code, 0);
+});
+
+t.test('usage errors exit 2 with a message', async (t) => {
+  t.equal(cli(['check']).code, 2);
+  t.equal(cli(['check', '-o', 'xml', dir]).code, 2);
+  const missing = cli(['check', join(dir, 'nope.yaml')]);
+  t.equal(missing.code, 2);
+  t.match(missing.stdout, /nope\.yaml: cannot read: ENOENT/);
+  const policy = cli(['check', '--policy', file('bad-policy.yaml', 'mode: loud\n'), dir]);
+  t.equal(policy.code, 2);
+  t.match(policy.stderr, /bad-policy\.yaml:1:7: mode: must be one of enforce, audit/);
+  t.equal(cli(['bogus']).code, 2);
+  t.equal(cli(['check', '--mode', 'sometimes', dir]).code, 2);
+});
+
+t.test('--mode audit never denies', async (t) => {
+  const r = cli(['check', '--mode', 'audit', '-o', 'json', file('audit/seeds.yaml', SEEDS)]);
+  t.equal(r.code, 0);
+  t.same(JSON.parse(r.stdout).summary, { documents: 1, denied: 0, warned: 1, errors: 0 });
+});
+
+t.test('the real-world corpus never crashes the checker', async (t) => {
+  const r = cli(['check', '-o', 'json', CORPUS]);
+  t.equal(r.stderr, '', 'nothing on stderr');
+  t.ok(r.code === 1 || r.code === 2, `exit ${r.code}`);
+  const out = JSON.parse(r.stdout);
+  t.ok(out.summary.documents > 800, `${out.summary.documents} objects judged`);
+  // Only files kubectl refuses too (duplicate keys) are input errors.
+  for (const e of out.errors) t.match(e.message, /Map keys must be unique/);
+  t.ok(out.summary.denied > 0);
+});

@@ -19,21 +19,22 @@ export interface Subject {
 // The API server drops a warning that holds any control character: replace them.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
-const encoder = new TextEncoder();
-const bytes = (s: string) => encoder.encode(s).length;
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const utf8Length = (codePoint: number) =>
+  codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+const ELLIPSIS = '…';
 
 /** Cuts to at most `max` UTF-8 bytes without splitting a character, marking the cut. */
 export function truncateBytes(text: string, max: number): string {
-  if (bytes(text) <= max) return text;
-  let out = '';
-  let used = bytes('…');
+  if (text.length * 3 <= max || bytes(text) <= max) return text;
+  let used = bytes(ELLIPSIS);
+  let end = 0;
   for (const ch of text) {
-    const n = bytes(ch);
-    if (used + n > max) break;
-    out += ch;
-    used += n;
+    used += utf8Length(ch.codePointAt(0)!);
+    if (used > max) break;
+    end += ch.length;
   }
-  return out + '…';
+  return text.slice(0, end) + ELLIPSIS;
 }
 
 export function formatWarnings(findings: readonly Finding[]): string[] {

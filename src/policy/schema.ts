@@ -52,7 +52,8 @@ export const policySchema = {
       type: 'string',
       enum: ['enforce', 'audit'],
       default: 'enforce',
-      description: 'enforce rejects on deny findings; audit never rejects and turns every finding into a warning',
+      description:
+        'enforce rejects on deny findings; audit never rejects and turns every finding into a warning',
     },
     exemptNamespaces: {
       type: 'array',
@@ -90,7 +91,11 @@ export const policySchema = {
           default: {},
           properties: {
             action: action('deny'),
-            mutableTags: { type: 'array', items: { type: 'string', minLength: 1 }, default: DEFAULT_MUTABLE_TAGS },
+            mutableTags: {
+              type: 'array',
+              items: { type: 'string', minLength: 1 },
+              default: DEFAULT_MUTABLE_TAGS,
+            },
             floatingVersions: { type: 'string', enum: ['mutable', 'accept'], default: 'mutable' },
             accept: {
               type: 'object',

@@ -7,7 +7,14 @@ import type { AdmissionRequest } from './review.js';
 import { findPodSpecs, groupOf, type KubeObject, type PodSpecSite } from './workload.js';
 import { parseImageReference } from '../images/reference.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
-import type { ContainerList, ContainerSite, Endpoint, Finding, Operation, RuleContext } from '../rules/rule.js';
+import type {
+  ContainerList,
+  ContainerSite,
+  Endpoint,
+  Finding,
+  Operation,
+  RuleContext,
+} from '../rules/rule.js';
 
 export interface EngineDeps {
   readonly policy: CompiledPolicy;
@@ -109,7 +116,11 @@ export async function evaluateRequest(
   const object = request.operation === 'DELETE' ? request.oldObject : request.object;
   const namespace = request.namespace ?? object?.metadata?.namespace ?? '';
   const mode = deps.namespaceMode?.(namespace) ?? policy.mode;
-  const skip = (skipped: string): Evaluation => ({ findings: [], mode: mode === 'off' ? policy.mode : mode, skipped });
+  const skip = (skipped: string): Evaluation => ({
+    findings: [],
+    mode: mode === 'off' ? policy.mode : mode,
+    skipped,
+  });
 
   if (!JUDGED_SUBRESOURCES.has(request.subResource ?? '')) {
     return skip(`subresource ${request.subResource} is not judged`);

@@ -15,7 +15,9 @@ export type ReviewOutcome =
     }
   | {
       readonly statusCode: 400;
-      readonly body: { readonly error: { readonly code: string; readonly message: string; readonly details: string[] } };
+      readonly body: {
+        readonly error: { readonly code: string; readonly message: string; readonly details: string[] };
+      };
     };
 
 export function malformed(details: string[]): ReviewOutcome {
@@ -31,7 +33,11 @@ export function malformed(details: string[]): ReviewOutcome {
   };
 }
 
-export async function handleReview(body: unknown, endpoint: Endpoint, deps: EngineDeps): Promise<ReviewOutcome> {
+export async function handleReview(
+  body: unknown,
+  endpoint: Endpoint,
+  deps: EngineDeps,
+): Promise<ReviewOutcome> {
   const problems = checkReview(body);
   if (problems.length) return malformed(problems);
   const review = body as AdmissionReview;

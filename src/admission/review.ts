@@ -10,7 +10,11 @@ import type { KubeObject } from './workload.js';
 const gvk = {
   type: 'object',
   required: ['version', 'kind'],
-  properties: { group: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string', minLength: 1 } },
+  properties: {
+    group: { type: 'string' },
+    version: { type: 'string' },
+    kind: { type: 'string', minLength: 1 },
+  },
 } as const;
 
 export const admissionReviewSchema = {

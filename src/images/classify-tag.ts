@@ -62,23 +62,30 @@ function looksLikeCommit(tag: string): boolean {
   return /\d/.test(hex) && /[a-f]/.test(hex);
 }
 
-export function classifyTag(tag: string | undefined, digest: string | undefined, rules: TagRules): TagVerdict {
+export function classifyTag(
+  tag: string | undefined,
+  digest: string | undefined,
+  rules: TagRules,
+): TagVerdict {
   if (digest) return { class: 'digest', reason: 'pinned by digest: the runtime ignores the tag' };
-  if (tag === undefined || tag === '') return { class: 'missing', reason: 'no tag: the runtime pulls "latest"' };
+  if (tag === undefined || tag === '')
+    return { class: 'missing', reason: 'no tag: the runtime pulls "latest"' };
   const lower = tag.toLowerCase();
   if (rules.mutableTags.has(lower)) return { class: 'mutable', reason: `"${tag}" is moved on every release` };
   if (rules.extraPatterns.some((re) => re.test(tag))) {
     return { class: 'versioned', reason: 'matches a version pattern of this policy' };
   }
   const { shapes } = rules;
-  if (shapes.versionCommit && VERSION_COMMIT.test(lower)) return { class: 'commit', reason: 'version + commit' };
+  if (shapes.versionCommit && VERSION_COMMIT.test(lower))
+    return { class: 'commit', reason: 'version + commit' };
   if (shapes.commit && looksLikeCommit(lower)) {
     return { class: 'commit', reason: 'git commit' };
   }
   if (shapes.date && DATE.test(tag)) return { class: 'build', reason: 'date stamp' };
   if (shapes.build && BUILD.test(lower)) return { class: 'build', reason: 'build number' };
   if (shapes.semver && SEMVER.test(tag)) return { class: 'versioned', reason: 'version' };
-  if (shapes.versionVariant && VERSION_VARIANT.test(tag)) return { class: 'versioned', reason: 'version + variant' };
+  if (shapes.versionVariant && VERSION_VARIANT.test(tag))
+    return { class: 'versioned', reason: 'version + variant' };
   if (shapes.semver && LABELLED_VERSION.test(tag)) return { class: 'versioned', reason: 'labelled version' };
   if (FLOATING.test(tag)) {
     return rules.floatingVersions === 'accept'

@@ -21,8 +21,7 @@ export interface ImageReference {
 }
 
 export type ParseResult =
-  | { readonly ok: true; readonly ref: ImageReference }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly ref: ImageReference } | { readonly ok: false; readonly error: string };
 
 const NAME_TOTAL_LENGTH_MAX = 255;
 const DOCKER_HUB = 'docker.io';

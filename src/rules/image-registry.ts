@@ -23,7 +23,12 @@ export default defineRule({
       const where = `container "${container.name}" image "${container.image}"`;
       const at = { path: `${path}/image`, subject: container.image ?? '' };
       if (!image.ok) {
-        return [{ ...at, message: `${where} is not a valid image reference (${image.error}): the kubelet will fail with InvalidImageName` }];
+        return [
+          {
+            ...at,
+            message: `${where} is not a valid image reference (${image.error}): the kubelet will fail with InvalidImageName`,
+          },
+        ];
       }
       const { ref } = image;
       if (!ref.explicitRegistry) {

@@ -3,7 +3,8 @@
 import { defineRule } from './rule.js';
 import { classifyTag, isImmutableClass, type TagRules } from '../images/classify-tag.js';
 
-const REMEDY = 'use a tag that names one build (v1.4.2, a commit SHA, a date or build number) or pin a digest';
+const REMEDY =
+  'use a tag that names one build (v1.4.2, a commit SHA, a date or build number) or pin a digest';
 
 export default defineRule({
   id: 'image-tag',
@@ -20,7 +21,12 @@ export default defineRule({
       if (exempt || !image.ok) return [];
       const verdict = classifyTag(image.ref.tag, image.ref.digest, rules);
       if (isImmutableClass(verdict.class)) return [];
-      const what = verdict.class === 'sprawl' ? 'a sprawl tag' : verdict.class === 'missing' ? 'no tag' : 'a mutable tag';
+      const what =
+        verdict.class === 'sprawl'
+          ? 'a sprawl tag'
+          : verdict.class === 'missing'
+            ? 'no tag'
+            : 'a mutable tag';
       return [
         {
           path: `${path}/image`,

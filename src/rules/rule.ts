@@ -12,7 +12,12 @@ export type RuleId = keyof RuleSettings;
 export const Endpoint = { validate: 'validate', mutate: 'mutate' } as const;
 export type Endpoint = (typeof Endpoint)[keyof typeof Endpoint];
 
-export const Operation = { CREATE: 'CREATE', UPDATE: 'UPDATE', DELETE: 'DELETE', CONNECT: 'CONNECT' } as const;
+export const Operation = {
+  CREATE: 'CREATE',
+  UPDATE: 'UPDATE',
+  DELETE: 'DELETE',
+  CONNECT: 'CONNECT',
+} as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 
 export const Action = { deny: 'deny', warn: 'warn' } as const;

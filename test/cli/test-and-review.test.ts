@@ -41,9 +41,9 @@ t.test('a failing case is named with what differed, and exits 1', async (t) => {
   t.equal(r.code, 1);
   t.match(
     r.stdout,
-    /FAIL  .*wrong\.test\.yaml  latest is fine \(it is not\)\n {8}expected allowed, got denied\n {8}expected deny \[image-tag\], got deny \[image-registry, image-tag\]/,
+    /FAIL {2}.*wrong\.test\.yaml {2}latest is fine \(it is not\)\n {8}expected allowed, got denied\n {8}expected deny \[image-tag\], got deny \[image-registry, image-tag\]/,
   );
-  t.match(r.stdout, /PASS  .*wrong\.test\.yaml  right/);
+  t.match(r.stdout, /PASS {2}.*wrong\.test\.yaml {2}right/);
   t.match(r.stdout, /1 passed, 1 failed/);
 });
 

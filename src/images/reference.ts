@@ -23,7 +23,7 @@ export interface ImageReference {
 export type ParseResult =
   { readonly ok: true; readonly ref: ImageReference } | { readonly ok: false; readonly error: string };
 
-const NAME_TOTAL_LENGTH_MAX = 255;
+const PATH_LENGTH_MAX = 255;
 const DOCKER_HUB = 'docker.io';
 
 // Grammar pieces, anchored where they are used.
@@ -34,7 +34,12 @@ const DOMAIN = new RegExp(`^${host}(?::[0-9]+)?$`);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[_.]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
-const SHA256_HEX = /^[a-f0-9]{64}$/;
+// The algorithms go-digest registers, with the lower-case hex length each requires; any other
+// algorithm is "unsupported digest algorithm" to the kubelet, however well-formed.
+// https://github.com/opencontainers/go-digest/blob/master/algorithm.go
+const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
+// A bare 64-hex string is an image ID, not a name: ParseNormalizedNamed refuses it.
+const IDENTIFIER = /^[a-f0-9]{64}$/;
 
 function fail(error: string): ParseResult {
   return { ok: false, error };
@@ -60,18 +65,27 @@ function splitReference(s: string): { name: string; tag?: string; digest?: strin
 function checkDigest(digest: string): string | undefined {
   if (!DIGEST.test(digest)) return `"${digest}" is not a valid digest (expected sha256:<64 hex>)`;
   const [algorithm, hex] = digest.split(':') as [string, string];
-  if (algorithm === 'sha256' && !SHA256_HEX.test(hex)) {
-    return `sha256 digest must be 64 lowercase hex characters, got ${hex.length}`;
+  const length = Object.hasOwn(DIGEST_HEX_LENGTH, algorithm) ? DIGEST_HEX_LENGTH[algorithm] : undefined;
+  if (length === undefined) {
+    return `digest algorithm "${algorithm}" is not supported (use sha256, sha384 or sha512)`;
   }
-  if (algorithm === 'sha512' && !/^[a-f0-9]{128}$/.test(hex)) {
-    return `sha512 digest must be 128 lowercase hex characters`;
+  if (hex.length !== length || !/^[a-f0-9]+$/.test(hex)) {
+    const upper = /[A-F]/.test(hex) ? ', with upper case' : '';
+    return `${algorithm} digest must be ${length} lower-case hex characters, got ${hex.length}${upper}`;
   }
   return undefined;
 }
 
 export function parseImageReference(original: string): ParseResult {
-  if (typeof original !== 'string' || original === '') return fail('image is empty');
+  // Manifests are untrusted data: the field may be missing or not a string at all.
+  const value: unknown = original;
+  if (value === undefined || value === null) return fail('image is empty: the container names no image');
+  if (typeof value !== 'string') return fail(`image must be a string, got ${typeof value}`);
+  if (original === '') return fail('image is empty');
   if (original !== original.trim()) return fail('image has leading or trailing white space');
+  if (IDENTIFIER.test(original)) {
+    return fail('a 64-character hex string is an image ID, not a repository name: name the image instead');
+  }
   const { name, tag, digest } = splitReference(original);
   if (name === '') return fail('image has no repository name');
 
@@ -93,9 +107,6 @@ export function parseImageReference(original: string): ParseResult {
       return fail(`"${component}" is not a valid repository path component in "${remote}"`);
     }
   }
-  if (name.length > NAME_TOTAL_LENGTH_MAX) {
-    return fail(`repository name is ${name.length} characters long; the limit is ${NAME_TOTAL_LENGTH_MAX}`);
-  }
   if (tag !== undefined && !TAG.test(tag)) {
     return fail(
       tag.length > 128
@@ -112,6 +123,13 @@ export function parseImageReference(original: string): ParseResult {
   let path = remote;
   if (registry === 'index.docker.io') registry = DOCKER_HUB;
   if (registry === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
+  // The limit counts the normalised path without the registry host ("library/" included).
+  // https://github.com/distribution/reference/pull/9
+  if (path.length > PATH_LENGTH_MAX) {
+    return fail(
+      `repository path is ${path.length} characters long without the registry host; the limit is ${PATH_LENGTH_MAX}`,
+    );
+  }
   return {
     ok: true,
     ref: {

@@ -58,7 +58,10 @@ function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): 
 
 /** The controller that created this object, when a built-in one did (its owner was already judged). */
 function creatingController(request: AdmissionRequest, object: KubeObject): string | undefined {
-  if (!object.metadata?.ownerReferences?.some((ref) => ref.controller)) return undefined;
+  // The object is whatever the caller sent: check shapes before trusting them.
+  const owners: unknown = object.metadata?.ownerReferences;
+  if (!Array.isArray(owners) || !owners.some((ref) => isObject(ref) && ref.controller === true))
+    return undefined;
   const user = request.userInfo?.username ?? '';
   if (user === 'system:kube-controller-manager') return 'kube-controller-manager';
   return user.startsWith(CONTROLLER_SA_PREFIX) ? user.slice(CONTROLLER_SA_PREFIX.length) : undefined;

@@ -39,8 +39,8 @@ const LAYOUT: Record<string, { groups: readonly string[]; template: Steps | null
 
 export const WORKLOAD_KINDS = Object.keys(LAYOUT);
 
-export function groupOf(apiVersion: string | undefined): string {
-  if (!apiVersion) return '';
+export function groupOf(apiVersion: unknown): string {
+  if (typeof apiVersion !== 'string') return '';
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }

@@ -249,6 +249,8 @@ t.test('objects of the wrong shape are judged defensively, never crash', async (
     },
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { template: [] } },
   ];
+  // Found by the fuzz suite: an ownerReferences that is not a list threw.
+  odd.push(pod([SPRAWL_IMAGE], { metadata: { name: 'x', ownerReferences: { controller: true } as never } }));
   for (const object of odd) {
     const r = await answer(object);
     t.type(r.allowed, 'boolean');

@@ -1,0 +1,54 @@
+// Properties of the decision function under hostile input: it never throws, every 200 answer is
+// a valid v1 AdmissionReview for the request's uid within the API server's limits, every other
+// answer is a 400 with a code, and nothing pollutes Object.prototype.
+// CI runs a fixed seed; `npm run fuzz` runs 100,000 cases (FUZZ_RUNS, FUZZ_SEED to change).
+import t from 'tap';
+import fc from 'fast-check';
+import { handleReview } from '../../src/admission/handle.js';
+import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
+import { hostileReview } from './mutate-review.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1_500);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
+const policies = [loadPolicyFile(), parsePolicy('mode: audit\n', 'audit.yaml')];
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+t.test(`hostile reviews (${RUNS} cases, seed ${SEED})`, async (t) => {
+  let answered = 0;
+  let refused = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      hostileReview,
+      fc.nat(1),
+      fc.constantFrom('validate', 'mutate' as const),
+      async (text, p, endpoint) => {
+        const body = JSON.parse(text);
+        const outcome = await handleReview(body, endpoint, { policy: policies[p]! });
+        if (outcome.statusCode === 400) {
+          refused++;
+          if (outcome.body.error.code !== 'KH_REVIEW_MALFORMED' || !outcome.body.error.message) return false;
+          return true;
+        }
+        answered++;
+        const out = JSON.parse(JSON.stringify(outcome.body));
+        const r = out.response;
+        if (out.apiVersion !== 'admission.k8s.io/v1' || out.kind !== 'AdmissionReview') return false;
+        if (r.uid !== body.request.uid || typeof r.allowed !== 'boolean') return false;
+        if (!r.allowed && (r.status?.code !== 403 || !r.status.message)) return false;
+        if (r.allowed && r.status) return false;
+        if (p === 1 && !r.allowed) return false; // audit mode never denies
+        const warnings: string[] = r.warnings ?? [];
+        if (warnings.some((w) => bytes(w) > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(w))) return false;
+        if (warnings.reduce((n, w) => n + bytes(w), 0) > 4096) return false;
+        for (const key of Object.keys(r.auditAnnotations ?? {})) {
+          if (key.length > 63 || key.includes('/')) return false;
+        }
+        if (endpoint === 'validate' && r.patch) return false;
+        return ({} as Record<string, unknown>).polluted === undefined;
+      },
+    ),
+    { numRuns: RUNS, seed: SEED, endOnFailure: true },
+  );
+  t.ok(answered > RUNS / 10, `${answered} answered`);
+  t.ok(refused > 0, `${refused} refused as malformed`);
+});

@@ -38,6 +38,7 @@ t.test(`hostile reviews (${RUNS} cases, seed ${SEED})`, async (t) => {
         if (r.allowed && r.status) return false;
         if (p === 1 && !r.allowed) return false; // audit mode never denies
         const warnings: string[] = r.warnings ?? [];
+        // eslint-disable-next-line no-control-regex -- control characters are what is checked for
         if (warnings.some((w) => bytes(w) > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(w))) return false;
         if (warnings.reduce((n, w) => n + bytes(w), 0) > 4096) return false;
         for (const key of Object.keys(r.auditAnnotations ?? {})) {

@@ -46,11 +46,12 @@ const COMMIT_LABELS = new Set(['sha', 'git', 'commit', 'rev', 'g']);
 const VERSION_COMMIT = /^v?\d+(?:\.\d+)*(?:-\d+)?-g?[0-9a-f]{7,40}$/;
 const DATE = /^20\d\d([.-]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?:[-_.T]?[0-9a-zA-Z][\w.-]*)?$/;
 const BUILD = /^(?:[a-z][a-z0-9]*[-_.])*\d{4,}$/;
-const SEMVER = /^v?\d+\.\d+\.\d+(?:[.+_-]?[0-9A-Za-z][\w.-]*)?$/;
-const VERSION_VARIANT = /^v?\d+\.\d+[-_][0-9A-Za-z][\w.-]*$/;
+// Version patterns ignore case: `V1.4.2` names the same release as `v1.4.2`.
+const SEMVER = /^v?\d+\.\d+\.\d+(?:[.+_-]?[0-9A-Za-z][\w.-]*)?$/i;
+const VERSION_VARIANT = /^v?\d+\.\d+[-_][0-9A-Za-z][\w.-]*$/i;
 // A full version after a label (`pg17-0.112.0`, `nginx-1.25.3`) still names one release.
-const LABELLED_VERSION = /(?:^|[-_.])v?\d+\.\d+\.\d+(?:[-_.+]|$)/;
-const FLOATING = /^(?:v?\d+(?:\.\d+)?|\d+[-_][a-z][\w.-]*)$/;
+const LABELLED_VERSION = /(?:^|[-_.])v?\d+\.\d+\.\d+(?:[-_.+]|$)/i;
+const FLOATING = /^(?:v?\d+(?:\.\d+)?|\d+[-_][a-z][\w.-]*)$/i;
 
 // A hex run counts as a commit when a label says so (`sha-`) or when it mixes letters and
 // digits: English words like "decade" or "facade" are hex too, and all-digit runs are build numbers.

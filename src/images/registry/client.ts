@@ -1,0 +1,176 @@
+// The frugal registry client: a tag is resolved with HEAD (Docker Hub counts manifest GETs
+// against its anonymous pull limit, not HEADs), content is fetched by digest, verified, and
+// kept without expiry because a digest names its bytes forever. Tag answers live for a TTL,
+// failures for a short one, and concurrent askers of one key share one request.
+import { createHash } from 'node:crypto';
+import type { ImageReference } from '../reference.js';
+import { LruCache, SingleFlight, TtlCache } from './caches.js';
+import { LookupFailure, RegistryLookupError } from './lookup-error.js';
+import { MANIFEST_ACCEPT, manifestMediaType, type MediaType } from './media-types.js';
+import { header, RegistryHttp } from './registry-http.js';
+import type { HttpAnswer } from './transport.js';
+import { clientParts, type RegistryClientOptions } from './client-options.js';
+
+export interface Manifest {
+  readonly digest: string;
+  readonly mediaType: MediaType;
+  readonly json: unknown;
+}
+
+export class RegistryClient {
+  readonly #http: RegistryHttp;
+  readonly #content: LruCache<Manifest | Buffer>;
+  readonly #tags: TtlCache<string>;
+  readonly #failures: TtlCache<RegistryLookupError>;
+  readonly #flights = new SingleFlight<unknown>();
+  readonly settings: ReturnType<typeof clientParts>['settings'];
+
+  constructor(options: RegistryClientOptions = {}) {
+    const parts = clientParts(options);
+    this.settings = parts.settings;
+    this.#http = new RegistryHttp(parts.deps);
+    this.#content = new LruCache(parts.settings.maxCachedContent);
+    this.#tags = new TtlCache(parts.settings.maxCachedContent, parts.settings.now);
+    this.#failures = new TtlCache(parts.settings.maxCachedContent, parts.settings.now);
+  }
+
+  /** Runs `work` once per key at a time, under the per-lookup timeout; failures are remembered briefly. */
+  share<T>(key: string, work: (signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
+    const failed = this.#failures.get(key);
+    if (failed) return Promise.reject(failed);
+    const shared = this.#flights.run(key, () =>
+      work(AbortSignal.timeout(this.settings.timeoutMs)).catch((err: unknown) => {
+        if (err instanceof RegistryLookupError) this.#failures.set(key, err, this.settings.negativeTtlMs);
+        throw err;
+      }),
+    ) as Promise<T>;
+    return caller ? raceSignal(shared, caller) : shared;
+  }
+
+  /** The digest a tag points at now (cached for the tag TTL); a digest reference is its own answer. */
+  async resolveDigest(ref: ImageReference, signal: AbortSignal): Promise<string> {
+    if (ref.digest) return ref.digest;
+    const tag = ref.tag ?? 'latest';
+    const key = `${ref.name}:${tag}`;
+    const cached = this.#tags.get(key);
+    if (cached) return cached;
+    const answer = await this.#http.request(ref.registry, `/v2/${ref.path}/manifests/${tag}`, {
+      method: 'HEAD',
+      accept: MANIFEST_ACCEPT,
+      maxBytes: 0,
+      signal,
+      scope: scopeOf(ref),
+    });
+    expectFound(answer, `${ref.name}:${tag}`);
+    let digest = header(answer, 'docker-content-digest');
+    if (!digest?.startsWith('sha256:')) {
+      // A registry that does not name the digest on HEAD: read the manifest once and hash it.
+      digest = (await this.#getManifest(ref, tag, undefined, signal)).digest;
+    }
+    this.#tags.set(key, digest, this.settings.tagTtlMs);
+    return digest;
+  }
+
+  async manifest(ref: ImageReference, digest: string, signal: AbortSignal): Promise<Manifest> {
+    const cached = this.#content.get(`${ref.name}@${digest}`);
+    if (cached && !Buffer.isBuffer(cached)) return cached;
+    return this.#getManifest(ref, digest, digest, signal);
+  }
+
+  /** A blob by digest (image configs), capped at `maxBytes`. */
+  async blob(ref: ImageReference, digest: string, signal: AbortSignal): Promise<Buffer> {
+    const key = `${ref.name}@${digest}`;
+    const cached = this.#content.get(key);
+    if (Buffer.isBuffer(cached)) return cached;
+    const answer = await this.#http.request(ref.registry, `/v2/${ref.path}/blobs/${digest}`, {
+      method: 'GET',
+      maxBytes: this.settings.maxConfigBytes,
+      signal,
+      scope: scopeOf(ref),
+    });
+    expectFound(answer, `${ref.name}@${digest}`);
+    verifyDigest(answer.body, digest, `blob ${key}`);
+    this.#content.set(key, answer.body);
+    return answer.body;
+  }
+
+  async #getManifest(
+    ref: ImageReference,
+    reference: string,
+    expected: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Manifest> {
+    const shown = `${ref.name}${expected ? '@' : ':'}${reference}`;
+    const answer = await this.#http.request(ref.registry, `/v2/${ref.path}/manifests/${reference}`, {
+      method: 'GET',
+      accept: MANIFEST_ACCEPT,
+      maxBytes: this.settings.maxManifestBytes,
+      signal,
+      scope: scopeOf(ref),
+    });
+    expectFound(answer, shown);
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.body.toString('utf8'));
+    } catch {
+      throw new RegistryLookupError(LookupFailure.badResponse, `manifest ${shown} is not valid JSON`);
+    }
+    const mediaType = manifestMediaType(header(answer, 'content-type'), json);
+    if (!mediaType) {
+      throw new RegistryLookupError(
+        LookupFailure.badResponse,
+        `manifest ${shown} has media type "${header(answer, 'content-type') ?? 'none'}", which is not an image manifest or index`,
+      );
+    }
+    const digest = expected ?? `sha256:${sha256(answer.body)}`;
+    if (expected) verifyDigest(answer.body, expected, `manifest ${shown}`);
+    const manifest: Manifest = { digest, mediaType, json };
+    this.#content.set(`${ref.name}@${digest}`, manifest);
+    return manifest;
+  }
+}
+
+function scopeOf(ref: ImageReference): string {
+  return `repository:${ref.path}:pull`;
+}
+
+function expectFound(answer: HttpAnswer, shown: string): void {
+  if (answer.status === 200) return;
+  if (answer.status === 404) {
+    throw new RegistryLookupError(LookupFailure.notFound, `${shown} is not in the registry (was it pushed?)`);
+  }
+  if (answer.status === 401 || answer.status === 403) {
+    throw new RegistryLookupError(
+      LookupFailure.unauthorized,
+      `the registry refused to show ${shown} (${answer.status})`,
+    );
+  }
+  throw new RegistryLookupError(
+    LookupFailure.badResponse,
+    `the registry answered ${answer.status} for ${shown}`,
+  );
+}
+
+function sha256(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+function verifyDigest(body: Buffer, digest: string, what: string): void {
+  // Only sha256 is checked: it is what every registry serves; others are trusted as named.
+  if (!digest.startsWith('sha256:') || sha256(body) === digest.slice(7)) return;
+  throw new RegistryLookupError(LookupFailure.badResponse, `${what}: content does not match its digest`);
+}
+
+/** The shared promise, or the caller's own deadline, whichever comes first. */
+function raceSignal<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(deadline());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(deadline());
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function deadline(): RegistryLookupError {
+  return new RegistryLookupError(LookupFailure.timeout, 'the request ran out of time for registry lookups');
+}

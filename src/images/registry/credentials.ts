@@ -1,0 +1,65 @@
+// Registry credentials from a mounted docker `config.json` (`auths`), read the way the
+// kubelet reads them: keys may be bare hosts or URLs (`https://index.docker.io/v1/`), `auth`
+// is base64 "user:password". Credentials belong to one registry host and are only handed
+// out for it; they are never logged (`toJSON` hides them).
+import { readFileSync } from 'node:fs';
+
+export interface Credential {
+  readonly username: string;
+  readonly password: string;
+}
+
+export type CredentialStore = ReadonlyMap<string, Credential>;
+
+/** `https://index.docker.io/v1/` → `docker.io`; `ghcr.io/` → `ghcr.io`. */
+export function registryKey(text: string): string {
+  const host = text
+    .trim()
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
+  return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+}
+
+function hidden(credential: Credential): Credential {
+  return Object.defineProperty({ ...credential }, 'toJSON', {
+    value: () => ({ username: credential.username, password: '<redacted>' }),
+    enumerable: false,
+  });
+}
+
+/** Parses config.json text; entries that carry no usable user and password are skipped. */
+export function parseDockerConfig(text: string): CredentialStore {
+  const store = new Map<string, Credential>();
+  const auths = (JSON.parse(text) as { auths?: Record<string, Record<string, unknown>> }).auths ?? {};
+  for (const [key, entry] of Object.entries(auths)) {
+    let username = typeof entry.username === 'string' ? entry.username : '';
+    let password = typeof entry.password === 'string' ? entry.password : '';
+    if (typeof entry.auth === 'string' && entry.auth !== '') {
+      const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon > 0) {
+        username = decoded.slice(0, colon);
+        password = decoded.slice(colon + 1);
+      }
+    }
+    if (username && password) store.set(registryKey(key), hidden({ username, password }));
+  }
+  return store;
+}
+
+export function loadDockerConfig(path: string): CredentialStore {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read registry credentials ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return parseDockerConfig(text);
+  } catch (err) {
+    throw new Error(`registry credentials ${path} are not a docker config.json: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}

@@ -1,0 +1,129 @@
+// A real OCI registry (the CNCF distribution registry, Debian package `docker-registry`) as a
+// child process on 127.0.0.1, in a temporary directory of its own; stopped by its PID. Its
+// access log is kept so tests can count the requests it served.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+
+export type RegistryAuth =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'htpasswd'; readonly htpasswdLine: string }
+  | {
+      readonly kind: 'token';
+      readonly realm: string;
+      readonly service: string;
+      readonly issuer: string;
+      readonly signerCertPem: string;
+    };
+
+export interface RegistryProcessOptions {
+  readonly auth: RegistryAuth;
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
+}
+
+export interface RegistryProcess {
+  readonly host: string;
+  readonly url: string;
+  readonly pid: number;
+  readonly dir: string;
+  /** Requests the registry logged as served, optionally only those whose method and URI match. */
+  countRequests(method?: string, uriPart?: string): number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function authYaml(auth: RegistryAuth, dir: string): string {
+  if (auth.kind === 'none') return '';
+  if (auth.kind === 'htpasswd') {
+    writeFileSync(join(dir, 'htpasswd'), auth.htpasswdLine + '\n');
+    return `auth:\n  htpasswd:\n    realm: kube-hygiene-test\n    path: ${join(dir, 'htpasswd')}\n`;
+  }
+  writeFileSync(join(dir, 'signer.crt'), auth.signerCertPem);
+  return (
+    `auth:\n  token:\n    realm: ${auth.realm}\n    service: ${auth.service}\n` +
+    `    issuer: ${auth.issuer}\n    rootcertbundle: ${join(dir, 'signer.crt')}\n`
+  );
+}
+
+export async function startRegistry(options: RegistryProcessOptions): Promise<RegistryProcess> {
+  if (!existsSync(REGISTRY_BINARY)) {
+    throw new Error(`${REGISTRY_BINARY} is missing: apt-get install docker-registry (.ci/run does this)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kh-registry-'));
+  const port = await freePort();
+  let tlsYaml = '';
+  if (options.tls) {
+    writeFileSync(join(dir, 'server.crt'), options.tls.certPem);
+    writeFileSync(join(dir, 'server.key'), options.tls.keyPem);
+    tlsYaml = `  tls:\n    certificate: ${join(dir, 'server.crt')}\n    key: ${join(dir, 'server.key')}\n`;
+  }
+  const config =
+    `version: 0.1\nlog:\n  level: info\n  formatter: text\n  accesslog:\n    disabled: false\n` +
+    `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n` +
+    `http:\n  addr: 127.0.0.1:${port}\n  secret: ${Math.random().toString(36).slice(2)}\n${tlsYaml}` +
+    authYaml(options.auth, dir);
+  writeFileSync(join(dir, 'config.yml'), config);
+  const logFile = join(dir, 'registry.log');
+  const out = openSync(logFile, 'a');
+  const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', out, out],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const scheme = options.tls ? 'https' : 'http';
+  const host = `127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, child);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    host,
+    url: `${scheme}://${host}`,
+    pid: child.pid!,
+    dir,
+    countRequests: (method, uriPart) =>
+      readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('response completed'))
+        .filter((line) => !method || line.includes(`http.request.method=${method} `))
+        .filter((line) => !uriPart || line.includes(uriPart)).length,
+    stop,
+  };
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null)
+      throw new Error(`docker-registry exited with ${child.exitCode} while starting`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.setTimeout(200, () => socket.destroy());
+      socket.once('connect', () => {
+        resolve(true);
+        socket.destroy();
+      });
+      socket.once('close', () => resolve(false));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`docker-registry did not listen on 127.0.0.1:${port} within 5 s`);
+}

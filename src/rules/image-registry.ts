@@ -20,13 +20,18 @@ export default defineRule({
     const example = allowed[0]?.text ?? 'registry.example.com/team';
     return ctx.containers.flatMap(({ container, image, path, exempt }) => {
       if (exempt) return [];
-      const where = `container "${container.name}" image "${container.image}"`;
-      const at = { path: `${path}/image`, subject: container.image ?? '' };
+      // Manifests are untrusted: the image may be missing or not a string at all.
+      const raw: unknown = container.image;
+      const shown = typeof raw === 'string' ? `"${raw}"` : (JSON.stringify(raw) ?? '(none)');
+      const where = `container "${container.name}" image ${shown}`;
+      const at = { path: `${path}/image`, subject: typeof raw === 'string' ? raw : '' };
       if (!image.ok) {
         return [
           {
             ...at,
-            message: `${where} is not a valid image reference (${image.error}): the kubelet will fail with InvalidImageName`,
+            message:
+              `${where} is not a valid image reference (${image.error}), so the kubelet would fail with ` +
+              `InvalidImageName: write it as host/repository:tag, e.g. ${example}/app:v1.4.2`,
           },
         ];
       }

@@ -13,6 +13,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'answer an AdmissionReview the way the server would',
     load: async () => (await import('./review.js')).review,
   },
+  serve: {
+    summary: 'run the admission webhook server (HTTPS) with health and metrics endpoints',
+    load: async () => (await import('./serve.js')).serve,
+  },
   test: {
     summary: 'run policy test cases written as data',
     load: async () => (await import('./test-cases.js')).testCases,

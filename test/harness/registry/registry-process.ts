@@ -30,8 +30,8 @@ export interface RegistryProcess {
   readonly url: string;
   readonly pid: number;
   readonly dir: string;
-  /** Requests the registry logged as served, optionally only those whose method and URI match. */
-  countRequests(method?: string, uriPart?: string): number;
+  /** Requests the registry logged as served, optionally only those whose method, URI and status match. */
+  countRequests(method?: string, uriPart?: string, status?: number): number;
   stop(): Promise<void>;
 }
 
@@ -98,14 +98,23 @@ export async function startRegistry(options: RegistryProcessOptions): Promise<Re
     url: `${scheme}://${host}`,
     pid: child.pid!,
     dir,
-    countRequests: (method, uriPart) =>
-      readFileSync(logFile, 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('response completed'))
-        .filter((line) => !method || line.includes(`http.request.method=${method} `))
-        .filter((line) => !uriPart || line.includes(uriPart)).length,
+    countRequests: (method, uriPart, status) =>
+      accessLog(logFile).filter(
+        (r) =>
+          (!method || r.method === method) &&
+          (!uriPart || r.uri.includes(uriPart)) &&
+          (status === undefined || r.status === status),
+      ).length,
     stop,
   };
+}
+
+// The registry's access log is in combined log format: `... "HEAD /v2/x/manifests/y HTTP/1.1" 404 ...`.
+function accessLog(logFile: string): { method: string; uri: string; status: number }[] {
+  const lines = readFileSync(logFile, 'utf8').matchAll(
+    /^\S+ - \S+ \[[^\]]*\] "([A-Z]+) (\S+) HTTP\/[\d.]+" (\d+)/gm,
+  );
+  return [...lines].map((m) => ({ method: m[1]!, uri: m[2]!, status: Number(m[3]) }));
 }
 
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {

@@ -1,0 +1,152 @@
+// The process edge and the only file that listens: config → certificate → policy → server →
+// listen, then SIGTERM → unready → drain → close → exit 0. `npm start` runs this file with --dev;
+// `kube-hygiene serve` calls main() with its arguments.
+import { realpathSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { configHelp, readConfig, type Config } from './config.js';
+import { ensureDevCertificates } from './certs/dev.js';
+import { HygieneError } from './errors.js';
+import { createMetrics } from './metrics/metrics.js';
+import { buildServer, type ServerDeps } from './server/build.js';
+import { openCertificateStore } from './server/certificate-store.js';
+import { buildMetricsServer } from './server/metrics-server.js';
+import { openPolicyStore } from './server/policy-store.js';
+import { Readiness } from './server/readiness.js';
+import type { WatchOptions } from './server/watch-files.js';
+import { tryItText } from './server/try-it.js';
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly watch?: WatchOptions;
+  readonly engine?: ServerDeps['engine'];
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly readiness: Readiness;
+  readonly policyHash: () => string;
+  /** Unready, drain, close; resolves true when every request finished inside the grace period. */
+  stop(): Promise<boolean>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({ level, formatters: { level: (label) => ({ level: label }) } });
+}
+
+export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  if (!config.cert || !config.key) throw new Error('start() needs config.cert and config.key');
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const certificates = openCertificateStore({
+    certFile: config.cert,
+    keyFile: config.key,
+    logger,
+    metrics,
+    ...options.watch,
+  });
+  const policy = openPolicyStore({ file: config.policy, logger, metrics, ...options.watch });
+  const readiness = new Readiness();
+  const app = buildServer({ certificates, policy, readiness, metrics, logger, engine: options.engine });
+  const metricsApp = buildMetricsServer(metrics);
+  try {
+    await app.listen({ port: config.port, host: config.host });
+    await metricsApp.listen({ port: config.metricsPort, host: config.host });
+  } catch (err) {
+    certificates.close();
+    policy.close();
+    await Promise.allSettled([app.close(), metricsApp.close()]);
+    throw err;
+  }
+  const portOf = (a: typeof metricsApp) => (a.server.address() as { port: number }).port;
+  let stopping: Promise<boolean> | undefined;
+
+  const stop = async (): Promise<boolean> => {
+    readiness.startDraining();
+    logger.info(
+      { drainDelay: config.drainDelay, shutdownGrace: config.shutdownGrace },
+      'shutting down: /readyz now 503',
+    );
+    await sleep(config.drainDelay * 1000);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<false>((resolve) => {
+      graceTimer = setTimeout(() => resolve(false), config.shutdownGrace * 1000);
+    });
+    const clean = await Promise.race([app.close().then(() => true as const), graceOver]);
+    clearTimeout(graceTimer);
+    if (!clean) {
+      logger.warn(
+        { shutdownGrace: config.shutdownGrace },
+        'grace period over: closing the connections still open',
+      );
+      app.server.closeAllConnections();
+    }
+    certificates.close();
+    policy.close();
+    await metricsApp.close();
+    logger.info({ clean }, 'stopped');
+    return clean;
+  };
+  return {
+    port: portOf(app as never),
+    metricsPort: portOf(metricsApp),
+    readiness,
+    policyHash: () => policy.current().hash,
+    stop: () => (stopping ??= stop()),
+  };
+}
+
+const SERVE_HELP = `usage: kube-hygiene serve [options]
+
+Serves POST /validate and /mutate over HTTPS, GET /healthz and /readyz, and GET /metrics on
+a separate plain-HTTP port. Stops cleanly on SIGTERM or SIGINT.
+
+${configHelp()}`;
+
+/** Runs the server until SIGTERM/SIGINT; resolves with the exit code. */
+export async function main(args: readonly string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(SERVE_HELP + '\n');
+    return 0;
+  }
+  let config = readConfig(args);
+  const dev =
+    config.dev && (!config.cert || !config.key) ? ensureDevCertificates(config.devCertsDir) : undefined;
+  if (dev) config = Object.freeze({ ...config, cert: dev.certFile, key: dev.keyFile });
+  const logger = createLogger(config.logLevel);
+  if (dev) logger.info({ dir: dev.dir, generated: dev.generated }, 'development certificate in use');
+  const server = await start(config, { logger });
+  if (config.dev) process.stderr.write(tryItText(config, server, dev?.caFile));
+
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  const signal = await signalled;
+  logger.info({ signal }, 'signal received');
+  await server.stop();
+  // Whatever handle might still be open must not keep a stopped server's process alive.
+  setTimeout(() => process.exit(0), 1000).unref();
+  return 0;
+}
+
+function isEntryPoint(): boolean {
+  try {
+    return (
+      process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
+    );
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`kube-hygiene serve: ${(err as Error).message}\n`);
+    process.exitCode = err instanceof HygieneError ? 2 : 1;
+  }
+}

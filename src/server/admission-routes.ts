@@ -1,0 +1,98 @@
+// POST /validate and POST /mutate: the body goes to handleReview (the same function
+// `kube-hygiene review` calls, so there is no second decision path), under the API server's
+// deadline. Each decision is one info log line and a few counters; the object itself is
+// logged only at debug.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { handleReview, type ReviewOutcome } from '../admission/handle.js';
+import type { AdmissionReview, AdmissionReviewResponse } from '../admission/review.js';
+import type { EngineDeps, Evaluation } from '../admission/evaluate.js';
+import { WORKLOAD_KINDS } from '../admission/workload.js';
+import { Decision, type Metrics } from '../metrics/metrics.js';
+import type { Endpoint } from '../rules/rule.js';
+import type { PolicySource } from './policy-store.js';
+import { DEFAULT_TIMEOUT_MS, decisionBudget, lateAnswer, parseTimeout, withinDeadline } from './deadline.js';
+
+export interface AdmissionRouteDeps {
+  readonly policy: PolicySource;
+  readonly metrics: Metrics;
+  /** Engine collaborators beyond the policy (the cluster view, once it exists). */
+  readonly engine?: Omit<EngineDeps, 'policy'>;
+}
+
+// Metric labels come from a closed list: a caller cannot mint new time series.
+const KNOWN_KINDS = new Set([...WORKLOAD_KINDS, 'HorizontalPodAutoscaler']);
+const kindLabel = (kind: string) => (KNOWN_KINDS.has(kind) ? kind : 'other');
+
+type Answered = { outcome: ReviewOutcome; late: false } | { outcome: AdmissionReviewResponse; late: true };
+
+function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Decision {
+  if (!body.response.allowed) return Decision.denied;
+  return body.response.warnings?.length || evaluation?.findings.length ? Decision.warned : Decision.allowed;
+}
+
+export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps): void {
+  const { metrics } = deps;
+
+  const answer = (endpoint: Endpoint) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const started = process.hrtime.bigint();
+    const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
+    const work = handleReview(req.body, endpoint, { ...deps.engine, policy: deps.policy.current() });
+    const answered: Answered = await withinDeadline<Answered>(
+      work.then((outcome) => ({ outcome, late: false })),
+      decisionBudget(timeoutMs),
+      () => ({ outcome: lateAnswer(req.body as AdmissionReview, timeoutMs), late: true }),
+    );
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    metrics.admissionDuration.observe({ webhook: endpoint }, ms / 1000);
+
+    let body: AdmissionReviewResponse;
+    let evaluation: Evaluation | undefined;
+    if (answered.late) body = answered.outcome;
+    else if (answered.outcome.statusCode === 400) {
+      const { error } = answered.outcome.body;
+      metrics.admissionRequests.inc({ webhook: endpoint, kind: '', operation: '', decision: Decision.error });
+      req.log.warn(
+        { webhook: endpoint, code: error.code, problems: error.details, ms },
+        'malformed admission review',
+      );
+      return reply.code(400).send(answered.outcome.body);
+    } else {
+      ({ body, evaluation } = answered.outcome);
+    }
+    const { request } = req.body as AdmissionReview;
+    const decision = decisionOf(body, evaluation);
+    metrics.admissionRequests.inc({
+      webhook: endpoint,
+      kind: kindLabel(request.kind.kind),
+      operation: request.operation,
+      decision,
+    });
+    for (const f of evaluation?.findings ?? []) metrics.findings.inc({ rule: f.rule, action: f.action });
+    const object = request.object ?? request.oldObject;
+    req.log.info(
+      {
+        webhook: endpoint,
+        uid: request.uid,
+        kind: request.kind.kind,
+        namespace: request.namespace ?? object?.metadata?.namespace,
+        name: request.name || object?.metadata?.name || object?.metadata?.generateName,
+        operation: request.operation,
+        user: request.userInfo?.username,
+        dryRun: request.dryRun ?? false,
+        decision,
+        mode: evaluation?.mode,
+        rules: [...new Set(evaluation?.findings.map((f) => f.rule))],
+        ...(evaluation?.skipped && { skipped: evaluation.skipped }),
+        ...(answered.late && { late: true, timeoutMs }),
+        ms: Math.round(ms * 100) / 100,
+      },
+      'admission decision',
+    );
+    // pino skips serialising below its level: the object costs nothing at info.
+    req.log.debug({ uid: request.uid, object }, 'admitted object');
+    return reply.code(200).send(body);
+  };
+
+  app.post('/validate', answer('validate'));
+  app.post('/mutate', answer('mutate'));
+}

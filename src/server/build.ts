@@ -1,0 +1,80 @@
+// The admission server as an instance that has not listened yet: TLS (swapped in place when the
+// certificate store reloads), routes, limits, error replies. Only src/main.ts listens; tests
+// build one and listen on an ephemeral port.
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Server } from 'node:https';
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.js';
+import { Decision } from '../metrics/metrics.js';
+import { admissionRoutes, type AdmissionRouteDeps } from './admission-routes.js';
+import type { CertificateStore } from './certificate-store.js';
+import { healthRoutes } from './health-routes.js';
+import type { PolicySource } from './policy-store.js';
+import type { Readiness } from './readiness.js';
+import { describeRequestError } from './request-errors.js';
+
+// An UPDATE review carries object and oldObject; etcd caps an object at 1.5 MiB by default and
+// kube-apiserver bodies at 3 MiB, so 7 MiB admits every real review with room for base64 data.
+// https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#request
+export const BODY_LIMIT = 7 * 1024 * 1024;
+// The API server's Go TLS client speaks 1.2 and 1.3; nothing older is needed by anyone.
+export const MIN_TLS_VERSION = 'TLSv1.2';
+
+export interface ServerDeps {
+  readonly certificates: Pick<CertificateStore, 'current' | 'onChange'>;
+  readonly policy: PolicySource;
+  readonly readiness: Readiness;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly engine?: AdmissionRouteDeps['engine'];
+  readonly bodyLimit?: number;
+}
+
+export type AdmissionServer = FastifyInstance<Server>;
+
+export function buildServer(deps: ServerDeps): AdmissionServer {
+  const { certificates, metrics, logger } = deps;
+  const bodyLimit = deps.bodyLimit ?? BODY_LIMIT;
+  const { cert, key } = certificates.current();
+  const app = Fastify({
+    https: { cert, key, minVersion: MIN_TLS_VERSION },
+    loggerInstance: logger,
+    bodyLimit,
+    // One line per decision is written by the route; a line per request on top is noise.
+    logController: new LogController({ disableRequestLogging: true }),
+    // During shutdown, a request that still arrives on a kept-alive connection is answered
+    // rather than refused: the API server would count a 503 as a webhook failure.
+    return503OnClosing: false,
+    // `__proto__` / `constructor.prototype` keys are legal in a ConfigMap-like object but
+    // dangerous to merge: drop them instead of failing the whole admission request.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+  }) as unknown as AdmissionServer;
+
+  certificates.onChange((next) => {
+    app.server.setSecureContext({ cert: next.cert, key: next.key, minVersion: MIN_TLS_VERSION });
+  });
+  // Fastify accepts text/plain by default; an AdmissionReview is JSON and nothing else.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const described = describeRequestError(err, bodyLimit, req.headers['content-type']);
+    if (described) {
+      const webhook = req.url.startsWith('/mutate') ? 'mutate' : 'validate';
+      metrics.admissionRequests.inc({ webhook, kind: '', operation: '', decision: Decision.error });
+      req.log.warn(
+        { url: req.url, status: described.statusCode, code: described.body.error.code },
+        'request refused',
+      );
+      return reply.code(described.statusCode).send(described.body);
+    }
+    req.log.error({ err, url: req.url }, 'request failed');
+    return reply
+      .code(500)
+      .send({ error: { code: 'KH_INTERNAL', message: 'internal error; see the server log', details: [] } });
+  });
+
+  healthRoutes(app, deps);
+  admissionRoutes(app, deps);
+  return app;
+}

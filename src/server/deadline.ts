@@ -1,0 +1,50 @@
+// The API server appends `?timeout=10s` (the webhook's timeoutSeconds) to every call and gives up
+// after it. Answering inside that time is ours to do: a late answer is no answer, and then
+// failurePolicy decides for us.
+// https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#timeouts
+import { respond } from '../admission/respond.js';
+import type { AdmissionReview, AdmissionReviewResponse } from '../admission/review.js';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+const MAX_TIMEOUT_MS = 30_000; // the API server's own ceiling for timeoutSeconds
+// Time kept back for serialising and the trip back to the API server.
+const MARGIN_MS = 250;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/** `10s`, `500ms`, `1m` → milliseconds; undefined when absent or unreadable (then the default applies). */
+export function parseTimeout(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNITS[m[2] ?? 's']!;
+  return ms > 0 ? Math.min(ms, MAX_TIMEOUT_MS) : undefined;
+}
+
+/** How long the decision may take, out of the caller's timeout. */
+export function decisionBudget(timeoutMs: number): number {
+  return Math.max(timeoutMs - MARGIN_MS, timeoutMs * 0.8);
+}
+
+/** Resolves to `work`'s value, or to `late()` once `ms` have passed. */
+export async function withinDeadline<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The answer when the decision did not finish in time: let it through, and say so. */
+export function lateAnswer(review: AdmissionReview, timeoutMs: number): AdmissionReviewResponse {
+  const { request } = review;
+  const response = respond({ uid: request.uid, subject: { kind: request.kind.kind }, findings: [] });
+  response.warnings = [
+    `kube-hygiene could not finish checking within the ${timeoutMs / 1000}s timeout; this request was let through unchecked`,
+  ];
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+}

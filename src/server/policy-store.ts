@@ -1,0 +1,67 @@
+// The policy the server judges with. With --policy FILE (a mounted ConfigMap) the file is
+// watched and re-read on change; a new file with mistakes is refused, every mistake logged,
+// and the last good policy keeps serving. Without it: the embedded default, never reloaded.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { CompiledPolicy } from '../policy/compile.js';
+import { DEFAULT_POLICY_PATH, loadPolicyFile, parsePolicy } from '../policy/load.js';
+import { HygieneError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { watchFiles, type WatchOptions } from './watch-files.js';
+
+export interface PolicySource {
+  current(): CompiledPolicy;
+  /** Where the active policy came from. */
+  readonly source: string;
+}
+
+export interface PolicyStore extends PolicySource {
+  close(): void;
+}
+
+export interface PolicyStoreOptions extends WatchOptions {
+  readonly file?: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** Loads the policy (throws HygieneError if the first one is unusable) and watches its file. */
+export function openPolicyStore({ file, logger, metrics, ...watch }: PolicyStoreOptions): PolicyStore {
+  const source = file ?? DEFAULT_POLICY_PATH;
+  let current = loadPolicyFile(source);
+  let lastText = file ? readFileSync(file, 'utf8') : '';
+  metrics.setActivePolicy(current.hash);
+  logger.info({ policy: source, hash: current.hash, mode: current.mode }, 'policy loaded');
+  if (!file) return { current: () => current, source, close: () => {} };
+
+  const reload = () => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      // Mid-swap the file can be briefly missing; the next event or poll reads it.
+      logger.debug({ policy: file, reason: (err as Error).message }, 'policy file unreadable right now');
+      return;
+    }
+    if (text === lastText) return;
+    lastText = text;
+    try {
+      const next = parsePolicy(text, file);
+      if (next.hash === current.hash) return;
+      const previous = current.hash;
+      current = next;
+      metrics.setActivePolicy(next.hash);
+      metrics.policyReloads.inc({ result: 'ok' });
+      logger.info({ policy: file, hash: next.hash, previous, mode: next.mode }, 'policy reloaded');
+    } catch (err) {
+      metrics.policyReloads.inc({ result: 'refused' });
+      const details = err instanceof HygieneError ? err.details : [];
+      logger.error(
+        { policy: file, hash: current.hash, code: (err as HygieneError).code, errors: details },
+        `new policy refused (${(err as Error).message.split('\n')[0]}); policy ${current.hash} keeps serving`,
+      );
+    }
+  };
+  const stop = watchFiles([file], reload, watch);
+  return { current: () => current, source, close: stop };
+}

@@ -1,0 +1,52 @@
+// Requests that never reach the engine: too large, not JSON, not JSON at all. Each gets the
+// same JSON error shape the engine's 400 uses, with a code, never Fastify's default page.
+import type { FastifyError } from 'fastify';
+import { malformed } from '../admission/handle.js';
+import { ErrorCode } from '../errors.js';
+
+export interface ErrorReply {
+  readonly statusCode: number;
+  readonly body: {
+    readonly error: { readonly code: string; readonly message: string; readonly details: string[] };
+  };
+}
+
+const reply = (statusCode: number, code: ErrorCode, message: string): ErrorReply => ({
+  statusCode,
+  body: { error: { code, message, details: [message] } },
+});
+
+function notReview(detail: string): ErrorReply {
+  const outcome = malformed([detail]);
+  return { statusCode: 400, body: outcome.body as ErrorReply['body'] };
+}
+
+export function describeRequestError(
+  err: FastifyError,
+  bodyLimit: number,
+  contentType: string | undefined,
+): ErrorReply | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reply(
+        413,
+        ErrorCode.REVIEW_TOO_LARGE,
+        `the body is larger than ${bodyLimit} bytes; no AdmissionReview is that large (an UPDATE with object and oldObject stays under it)`,
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply(
+        415,
+        ErrorCode.REVIEW_UNSUPPORTED_MEDIA,
+        `send the AdmissionReview as JSON (content-type: application/json), not ${JSON.stringify(contentType ?? 'no content-type')}`,
+      );
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return notReview('the content-length does not match the body sent');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return notReview('the body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return notReview(`the body is not JSON (${err.message})`);
+    default:
+      // A parser refusing the body without a Fastify code (secure-json-parse, a bad charset).
+      return err.statusCode === 400 ? notReview(`the body is not usable JSON (${err.message})`) : undefined;
+  }
+}

@@ -1,0 +1,116 @@
+// URL → answer, for the read side of the Kubernetes REST API: discovery, GET of one object
+// (and its /scale), list (cluster-wide or in one namespace, with labelSelector) and watch.
+// https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-uris
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  apiVersionOf,
+  coreVersions,
+  findType,
+  groupList,
+  resourceList,
+  type ResourceType,
+} from './catalog.js';
+import type { ObjectStore, StoredObject } from './store.js';
+import { listOf, sendJson, sendStatus, tableOf, wantsTable } from './respond.js';
+import { serveWatch, type OpenWatch } from './watch.js';
+
+interface Target {
+  type: ResourceType;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+function parseTarget(group: string, version: string, rest: string[]): Target | undefined {
+  const namespaced = rest[0] === 'namespaces' && rest.length >= 3;
+  const [plural, name, subresource] = namespaced ? rest.slice(2) : rest;
+  const type = plural ? findType(group, version, plural) : undefined;
+  if (!type || (namespaced && !type.namespaced)) return undefined;
+  return { type, namespace: namespaced ? rest[1] : undefined, name, subresource };
+}
+
+function matchesSelector(object: StoredObject, selector: string | null): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    return key !== undefined && object.metadata.labels?.[key] === value;
+  });
+}
+
+function scaleOf(object: StoredObject) {
+  const spec = object.spec as { replicas?: number } | undefined;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { ...object.metadata },
+    spec: { replicas: spec?.replicas ?? 1 },
+    status: { replicas: spec?.replicas ?? 1, selector: '' },
+  };
+}
+
+/** Answers one request; returns the watch it opened, if any. */
+export function route(store: ObjectStore, req: IncomingMessage, res: ServerResponse): OpenWatch | undefined {
+  const url = new URL(req.url ?? '/', 'http://stand-in');
+  const parts = url.pathname.split('/').filter(Boolean);
+  if (req.method !== 'GET')
+    return void sendStatus(res, 405, `the API stand-in only reads; ${req.method} is not served`);
+  if (url.pathname === '/version')
+    return void sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0' });
+  if (url.pathname === '/api') return void sendJson(res, 200, coreVersions());
+  if (url.pathname === '/apis') return void sendJson(res, 200, groupList());
+
+  const [root, ...tail] = parts;
+  const [group, version, rest] =
+    root === 'api'
+      ? ['', tail[0] ?? '', tail.slice(1)]
+      : root === 'apis'
+        ? [tail[0] ?? '', tail[1] ?? '', tail.slice(2)]
+        : [];
+  if (group === undefined || !version)
+    return void sendStatus(res, 404, `the server could not find ${url.pathname}`);
+  if (!rest?.length) {
+    const list = resourceList(group, version);
+    return list ? void sendJson(res, 200, list) : void sendStatus(res, 404, `${url.pathname} is not served`);
+  }
+  const target = parseTarget(group, version, rest);
+  if (!target)
+    return void sendStatus(res, 404, `the server could not find the requested resource ${url.pathname}`);
+  const { type, namespace, name, subresource } = target;
+  const apiVersion = apiVersionOf(type);
+
+  if (name) {
+    const object = store.get(type, namespace, name);
+    if (!object || (subresource && !type.subresources.includes(subresource))) {
+      const what = `${type.plural}${type.group ? '.' + type.group : ''}`;
+      return void sendStatus(res, 404, `${what} "${name}" not found`, { name, kind: type.plural });
+    }
+    const body = subresource === 'scale' ? scaleOf(object) : { ...object, apiVersion, kind: type.kind };
+    return void sendJson(res, 200, body);
+  }
+
+  const query = url.searchParams;
+  if (query.get('watch') === 'true' || query.get('watch') === '1') {
+    const timeout = Number(query.get('timeoutSeconds'));
+    return serveWatch(
+      store,
+      {
+        type,
+        apiVersion,
+        namespace,
+        resourceVersion: query.get('resourceVersion') ?? '',
+        timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
+        allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+      },
+      req,
+      res,
+    );
+  }
+  const items = store.list(type, namespace).filter((o) => matchesSelector(o, query.get('labelSelector')));
+  const rv = store.resourceVersion;
+  sendJson(
+    res,
+    200,
+    wantsTable(req.headers.accept) ? tableOf(items, rv) : listOf(type, apiVersion, items, rv),
+  );
+  return undefined;
+}

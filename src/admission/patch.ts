@@ -1,0 +1,88 @@
+// The one place patches are derived. Mutating rules edit a copy of the admitted object; this
+// file compares the copy with the original and writes the RFC 6902 operations that turn one
+// into the other, so escaping and ordering are solved once for every rule.
+// - Keys are escaped per RFC 6901 (`~` → `~0`, `/` → `~1`): label and annotation keys such as
+//   `app.kubernetes.io/name` sit next to the paths rules patch.
+// - Objects are never replaced whole, only the members that changed, so fields this server
+//   does not know survive. A member the original lacks is added with its whole subtree: that
+//   is how missing parents (`env`, `nodeSelector`) are created.
+// - Entries appended to an array are added with `/-`, so the user's entries keep their places.
+// https://www.rfc-editor.org/rfc/rfc6902 https://www.rfc-editor.org/rfc/rfc6901
+import { isDeepStrictEqual } from 'node:util';
+
+export type PatchOperation =
+  | { readonly op: 'add'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'replace'; readonly path: string; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: string };
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Own members only: a label named `constructor` must not find Object.prototype's.
+const member = (object: Json, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
+
+/** One reference token of a JSON pointer (RFC 6901 §3): `~` first, so `/` → `~1` is not re-escaped. */
+export function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function unescapePointerToken(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** The value a JSON pointer names inside `document`, or undefined when any step is missing. */
+export function valueAtPointer(document: unknown, pointer: string): unknown {
+  if (pointer === '') return document;
+  let node = document;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = unescapePointerToken(raw);
+    if (Array.isArray(node)) node = /^(0|[1-9][0-9]*)$/.test(token) ? node[Number(token)] : undefined;
+    else if (isRecord(node)) node = member(node, token);
+    else return undefined;
+  }
+  return node;
+}
+
+function diffObjects(before: Json, after: Json, path: string, out: PatchOperation[]): void {
+  for (const key of Object.keys(before)) {
+    // JSON has no `undefined`: a member a rule set to undefined is a member it removed.
+    if (member(after, key) === undefined && before[key] !== undefined) {
+      out.push({ op: 'remove', path: `${path}/${escapePointerToken(key)}` });
+    }
+  }
+  for (const [key, value] of Object.entries(after)) {
+    if (value === undefined) continue;
+    const at = `${path}/${escapePointerToken(key)}`;
+    const previous = member(before, key);
+    if (previous === undefined) out.push({ op: 'add', path: at, value });
+    else diffValues(previous, value, at, out);
+  }
+}
+
+function diffArrays(before: unknown[], after: unknown[], path: string, out: PatchOperation[]): void {
+  const shared = Math.min(before.length, after.length);
+  for (let i = 0; i < shared; i++) diffValues(before[i], after[i], `${path}/${i}`, out);
+  for (let i = shared; i < after.length; i++) out.push({ op: 'add', path: `${path}/-`, value: after[i] });
+  // From the end, so every index still names the entry it meant when its operation runs.
+  for (let i = before.length - 1; i >= shared; i--) out.push({ op: 'remove', path: `${path}/${i}` });
+}
+
+function diffValues(before: unknown, after: unknown, path: string, out: PatchOperation[]): void {
+  if (isRecord(before) && isRecord(after)) diffObjects(before, after, path, out);
+  else if (Array.isArray(before) && Array.isArray(after)) diffArrays(before, after, path, out);
+  else if (!isDeepStrictEqual(before, after)) out.push({ op: 'replace', path, value: after });
+}
+
+/** The operations that turn `original` into `draft`; empty when the rules changed nothing. */
+export function derivePatch(original: unknown, draft: unknown): PatchOperation[] {
+  const out: PatchOperation[] = [];
+  diffValues(original, draft, '', out);
+  return out;
+}
+
+/** The form AdmissionResponse.patch takes (with `patchType: JSONPatch`). */
+export function encodePatch(operations: readonly PatchOperation[]): string {
+  return Buffer.from(JSON.stringify(operations), 'utf8').toString('base64');
+}

@@ -6,6 +6,7 @@ import type { V1Container } from '@kubernetes/client-node';
 import type { AdmissionRequest } from './review.js';
 import { findPodSpecs, groupOf, type KubeObject, type PodSpecSite } from './workload.js';
 import { parseImageReference } from '../images/reference.js';
+import { derivePatch, type PatchOperation } from './patch.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type {
   ContainerList,
@@ -27,6 +28,8 @@ export interface Evaluation {
   readonly mode: Mode;
   /** Why nothing was judged, when nothing was. */
   readonly skipped?: string;
+  /** RFC 6902 operations the mutating rules asked for (mutating endpoint only; empty when none). */
+  readonly patch?: readonly PatchOperation[];
 }
 
 const DEFAULT_OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE'];
@@ -67,12 +70,18 @@ function creatingController(request: AdmissionRequest, object: KubeObject): stri
   return user.startsWith(CONTROLLER_SA_PREFIX) ? user.slice(CONTROLLER_SA_PREFIX.length) : undefined;
 }
 
+interface RuleRun {
+  readonly findings: Finding[];
+  readonly patch: PatchOperation[];
+}
+
 async function runRules(
   request: AdmissionRequest,
   object: KubeObject,
   endpoint: Endpoint,
   policy: CompiledPolicy,
-): Promise<Finding[]> {
+): Promise<RuleRun> {
+  let draft: KubeObject | undefined;
   const operation = request.operation as Operation;
   const kind = request.kind.kind;
   const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
@@ -84,6 +93,10 @@ async function runRules(
     object,
     podSpecs,
     containers: listContainers(podSpecs, policy),
+    // A deep copy only when a mutating rule asks for it on the mutating endpoint.
+    get draft() {
+      return endpoint === 'mutate' ? (draft ??= structuredClone(object)) : undefined;
+    },
   };
   const findings: Finding[] = [];
   for (const { rule, action, options } of policy.rules) {
@@ -103,7 +116,7 @@ async function runRules(
       });
     }
   }
-  return findings;
+  return { findings, patch: draft ? derivePatch(object, draft) : [] };
 }
 
 // The reason leads the message: warnings are cut at 256 bytes, and it is what a reader asks first.
@@ -132,21 +145,24 @@ export async function evaluateRequest(
   if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
   if (!isObject(object)) return skip(`${request.operation} carries no object`);
 
-  let findings = await runRules(request, object, endpoint, policy);
-  if (!findings.some((f) => f.action === 'deny')) return { findings, mode };
+  const run = await runRules(request, object, endpoint, policy);
+  let { findings } = run;
+  // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
+  const patch = run.patch;
+  if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
 
-  if (mode === 'audit') return { findings: findings.map((f) => soften(f, 'audit mode')), mode };
+  if (mode === 'audit') return { findings: findings.map((f) => soften(f, 'audit mode')), mode, patch };
   const controller = creatingController(request, object);
   if (controller) {
     const why = `created by ${controller}: its owner was the enforcement point`;
-    return { findings: findings.map((f) => soften(f, why)), mode };
+    return { findings: findings.map((f) => soften(f, why)), mode, patch };
   }
   if (request.operation === 'UPDATE' && isObject(request.oldObject)) {
-    const before = await runRules(request, request.oldObject, endpoint, policy);
+    const { findings: before } = await runRules(request, request.oldObject, endpoint, policy);
     const known = new Set(before.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
     findings = findings.map((f) =>
       known.has(`${f.rule}\0${f.subject ?? f.path}`) ? soften(f, 'already present before this update') : f,
     );
   }
-  return { findings, mode };
+  return { findings, mode, patch };
 }

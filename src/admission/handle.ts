@@ -3,6 +3,7 @@
 import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from './review.js';
 import { evaluateRequest, type EngineDeps, type Evaluation } from './evaluate.js';
 import { respond } from './respond.js';
+import { encodePatch } from './patch.js';
 import { ErrorCode } from '../errors.js';
 import type { Endpoint } from '../rules/rule.js';
 
@@ -52,6 +53,8 @@ export async function handleReview(
       name: request.name || object?.metadata?.name || object?.metadata?.generateName,
     },
     findings: evaluation.findings,
+    // The API server rejects a validating webhook's answer that carries a patch.
+    patch: endpoint === 'mutate' && evaluation.patch?.length ? encodePatch(evaluation.patch) : undefined,
   });
   return {
     statusCode: 200,

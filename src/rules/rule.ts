@@ -65,6 +65,12 @@ export interface RuleContext {
   readonly object: KubeObject;
   readonly podSpecs: readonly PodSpecSite[];
   readonly containers: readonly ContainerSite[];
+  /**
+   * The copy mutating rules edit on the mutating endpoint (undefined on the validating one):
+   * made on first read, so rules that only judge never pay for it. The engine derives the
+   * response's patch from it (admission/patch.ts); paths in `containers` name the same places in it.
+   */
+  readonly draft: KubeObject | undefined;
 }
 
 export interface Rule<Options = unknown> {

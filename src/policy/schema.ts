@@ -124,6 +124,32 @@ export const policySchema = {
           default: {},
           properties: { action: action('warn') },
         },
+        'pod-identity-env': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            action: {
+              type: 'string',
+              enum: ['warn', 'off'],
+              default: 'warn',
+              description: 'warn injects (and previews on templates); off leaves containers alone',
+            },
+            containers: {
+              type: 'string',
+              enum: ['sidecars', 'all'],
+              default: 'sidecars',
+              description:
+                'sidecars: every container but the main one, plus native sidecars; all: every container',
+            },
+            mutateTemplates: {
+              type: 'boolean',
+              default: false,
+              description:
+                'also write the variables into workload templates (GitOps tools will report drift)',
+            },
+          },
+        },
       },
     },
   },

@@ -5,5 +5,6 @@ import type { Rule } from './rule.js';
 import imageRegistry from './image-registry.js';
 import imageTag from './image-tag.js';
 import imagePullPolicy from './image-pull-policy.js';
+import podIdentityEnv from './pod-identity-env.js';
 
-export const RULES: readonly Rule[] = [imageRegistry, imageTag, imagePullPolicy];
+export const RULES: readonly Rule[] = [imageRegistry, imageTag, imagePullPolicy, podIdentityEnv];

@@ -1,0 +1,146 @@
+// `pod-identity-env`: sidecars (mesh proxies, log shippers, coordinators that describe their
+// own pod) need to know which pod they run in, and charts keep forgetting the downward-API
+// variables for them. Pods get POD_NAME / POD_NAMESPACE on CREATE (a Pod's env cannot change
+// later); workload templates get a warning previewing it on the validating endpoint, and the
+// variables themselves only with `mutateTemplates` (GitOps tools would report drift).
+// https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
+import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
+import { defineRule, type ContainerSite, type RuleFinding } from './rule.js';
+import type { KubeObject, PodSpecSite } from '../admission/workload.js';
+import { valueAtPointer } from '../admission/patch.js';
+
+export const POD_IDENTITY_ANNOTATION = 'kube-hygiene.io/pod-identity';
+// kubectl's own choice of the main container (`kubectl logs`, `kubectl exec`).
+const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+
+/** The variables injected, each read from the pod's own metadata. */
+export const IDENTITY_VARS = { POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' } as const;
+type IdentityVar = keyof typeof IDENTITY_VARS;
+
+export const Scope = { sidecars: 'sidecars', all: 'all', off: 'off' } as const;
+export type Scope = (typeof Scope)[keyof typeof Scope];
+
+interface Options {
+  readonly scope: Exclude<Scope, 'off'>;
+  readonly mutateTemplates: boolean;
+}
+
+/** A scope, or the containers the annotation names. */
+type Selection = Scope | ReadonlySet<string>;
+
+// A container name is a DNS-1123 label.
+const CONTAINER_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+interface Chosen {
+  readonly selection: Selection;
+  readonly problem?: string;
+}
+
+function readAnnotation(site: PodSpecSite, fallback: Scope): Chosen {
+  const value: unknown = site.meta?.annotations?.[POD_IDENTITY_ANNOTATION];
+  if (value === undefined) return { selection: fallback };
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (Object.hasOwn(Scope, text)) return { selection: text as Scope };
+  const names = text.split(',').map((name) => name.trim());
+  if (names.every((name) => CONTAINER_NAME.test(name))) return { selection: new Set(names) };
+  return {
+    selection: fallback,
+    problem: `annotation ${POD_IDENTITY_ANNOTATION}: ${JSON.stringify(value)} is not sidecars, all, off or a comma-separated list of container names; the policy's "${fallback}" applies: fix the annotation`,
+  };
+}
+
+const isNativeSidecar = ({ list, container }: ContainerSite) =>
+  list === 'initContainers' && container.restartPolicy === 'Always';
+
+/** The main container: the one kubectl defaults to, else the first. */
+function mainContainer(site: PodSpecSite, regular: readonly ContainerSite[]): ContainerSite | undefined {
+  const named: unknown = site.meta?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+  return regular.find(({ container }) => container.name === named) ?? regular[0];
+}
+
+function choose(site: PodSpecSite, all: readonly ContainerSite[], selection: Selection): ContainerSite[] {
+  const own = all.filter((c) => c.site === site && c.list !== 'ephemeralContainers');
+  if (selection === Scope.off) return [];
+  if (selection === Scope.all) return own;
+  if (selection === Scope.sidecars) {
+    const main = mainContainer(
+      site,
+      own.filter((c) => c.list === 'containers'),
+    );
+    return own.filter((c) => (c.list === 'containers' && c !== main) || isNativeSidecar(c));
+  }
+  return own.filter(({ container }) => selection.has(container.name));
+}
+
+/** The identity variables this container lacks; none when its `env` is not a list we can extend. */
+function missingVars(container: V1Container): IdentityVar[] {
+  const env: unknown = container.env;
+  if (env !== undefined && env !== null && !Array.isArray(env)) return [];
+  // Any entry of that name counts, whatever its source: a user's value is never overwritten.
+  const present = new Set((env ?? []).map((entry: Partial<V1EnvVar>) => entry?.name));
+  return (Object.keys(IDENTITY_VARS) as IdentityVar[]).filter((name) => !present.has(name));
+}
+
+interface Injection {
+  readonly site: ContainerSite;
+  readonly vars: readonly IdentityVar[];
+}
+
+function inject(draft: KubeObject, injections: readonly Injection[]): void {
+  for (const { site, vars } of injections) {
+    const container = valueAtPointer(draft, site.path) as V1Container;
+    container.env ??= [];
+    for (const name of vars) {
+      container.env.push({ name, valueFrom: { fieldRef: { fieldPath: IDENTITY_VARS[name] } } });
+    }
+  }
+}
+
+function preview(site: PodSpecSite, injections: readonly Injection[]): RuleFinding {
+  const byVars = new Map<string, string[]>();
+  for (const { site, vars } of injections) {
+    const key = vars.join(', ');
+    byVars.set(key, [...(byVars.get(key) ?? []), site.container.name]);
+  }
+  const parts = [...byVars].map(
+    ([vars, names]) => `${vars} in container${names.length === 1 ? '' : 's'} ${names.join(', ')}`,
+  );
+  return {
+    action: 'warn',
+    path: site.path,
+    message: `pods will get ${parts.join('; ')} (downward API); to opt out, annotate the pod template ${POD_IDENTITY_ANNOTATION}: off`,
+  };
+}
+
+export default defineRule({
+  id: 'pod-identity-env',
+  description: 'Sidecars get POD_NAME and POD_NAMESPACE from the downward API when they lack them.',
+  endpoints: ['validate', 'mutate'],
+  operations: ['CREATE', 'UPDATE'],
+  configure: (settings): Options => ({
+    scope: settings.containers ?? Scope.sidecars,
+    mutateTemplates: settings.mutateTemplates ?? false,
+  }),
+  evaluate(ctx, options) {
+    const findings: RuleFinding[] = [];
+    const edits: Injection[] = [];
+    for (const site of ctx.podSpecs) {
+      // A Pod is patched once, at CREATE, and judged where it is patched; a template is
+      // previewed on the validating endpoint and patched only when the policy asks for it.
+      if (!site.template && (ctx.endpoint !== 'mutate' || ctx.operation !== 'CREATE')) continue;
+      if (site.template && ctx.endpoint === 'mutate' && !options.mutateTemplates) continue;
+      const { selection, problem } = readAnnotation(site, options.scope);
+      const reports = !site.template || ctx.endpoint === 'validate';
+      if (problem && reports) findings.push({ action: 'warn', path: site.metaPath, message: problem });
+      const injections = choose(site, ctx.containers, selection)
+        .map((c) => ({ site: c, vars: missingVars(c.container) }))
+        .filter(({ vars }) => vars.length > 0);
+      if (injections.length === 0) continue;
+      if (ctx.endpoint === 'validate') findings.push(preview(site, injections));
+      else edits.push(...injections);
+    }
+    // Edits last, after everything that could fail, so the draft never holds half a change.
+    if (edits.length && ctx.draft) inject(ctx.draft, edits);
+    return findings;
+  },
+});

@@ -69,8 +69,7 @@ export function classifyTag(
   rules: TagRules,
 ): TagVerdict {
   if (digest) return { class: 'digest', reason: 'pinned by digest: the runtime ignores the tag' };
-  if (tag === undefined || tag === '')
-    return { class: 'missing', reason: 'no tag: the runtime pulls "latest"' };
+  if (tag === undefined || tag === '') return { class: 'missing', reason: 'the runtime pulls "latest"' };
   const lower = tag.toLowerCase();
   if (rules.mutableTags.has(lower)) return { class: 'mutable', reason: `"${tag}" is moved on every release` };
   if (rules.extraPatterns.some((re) => re.test(tag))) {

@@ -41,8 +41,9 @@ export default defineRule({
           {
             ...at,
             message:
-              `${where} names no registry (nodes pull ${ref.name}; a locally built image exists only on its node): ` +
-              `write ${normalizedString(ref)} if Docker Hub is meant, or push it as ${example}/${suggestedName(ref)}`,
+              // The remedy comes before the explanation: warnings are cut at 256 bytes.
+              `${where} names no registry: push it as ${example}/${suggestedName(ref)}, or write ` +
+              `${normalizedString(ref)} if Docker Hub is meant (a locally built image exists only on its node)`,
           },
         ];
       }

@@ -2,9 +2,17 @@
 // and nodes keep serving whatever they cached under it.
 import { defineRule } from './rule.js';
 import { classifyTag, isImmutableClass, type TagRules } from '../images/classify-tag.js';
+import type { ImageReference } from '../images/reference.js';
 
-const REMEDY =
-  'use a tag that names one build (v1.4.2, a commit SHA, a date or build number) or pin a digest';
+const WHAT = { missing: 'no tag', mutable: 'a mutable tag', sprawl: 'a sprawl tag' } as const;
+
+/** The repository as the user wrote it, so the remedy can be pasted back into the manifest. */
+function writtenRepository(ref: ImageReference): string {
+  let base = ref.original;
+  if (ref.digest !== undefined) base = base.slice(0, base.lastIndexOf('@'));
+  if (ref.tag !== undefined) base = base.slice(0, base.length - ref.tag.length - 1);
+  return base;
+}
 
 export default defineRule({
   id: 'image-tag',
@@ -21,17 +29,14 @@ export default defineRule({
       if (exempt || !image.ok) return [];
       const verdict = classifyTag(image.ref.tag, image.ref.digest, rules);
       if (isImmutableClass(verdict.class)) return [];
-      const what =
-        verdict.class === 'sprawl'
-          ? 'a sprawl tag'
-          : verdict.class === 'missing'
-            ? 'no tag'
-            : 'a mutable tag';
+      // Every class that is not immutable is one of these three.
+      const what = WHAT[verdict.class as keyof typeof WHAT];
+      const remedy = `push it as ${writtenRepository(image.ref)}:v1.4.2 or pin a digest`;
       return [
         {
           path: `${path}/image`,
           subject: container.image ?? '',
-          message: `container "${container.name}" image "${container.image}" has ${what} (${verdict.reason}): ${REMEDY}`,
+          message: `container "${container.name}" image "${container.image}" has ${what} (${verdict.reason}): ${remedy}`,
         },
       ];
     });

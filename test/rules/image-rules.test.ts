@@ -56,10 +56,18 @@ t.test('the seed images are judged right', async (t) => {
       ['image-registry', 'image-tag'],
       [/names no registry/, /has a sprawl tag/],
     ],
-    ['100.81.76.55:30500/family-assistant:me-fixed', ['image-tag'], [/"me-fixed" names no version/]],
+    [
+      '100.81.76.55:30500/family-assistant:me-fixed',
+      ['image-tag'],
+      [/"me-fixed" names no version/, /push it as 100\.81\.76\.55:30500\/family-assistant:v1\.4\.2 or/],
+    ],
     ['ghcr.io/pesuga/homelab/homelab-dashboard:latest', ['image-tag'], [/has a mutable tag/]],
     [`localhost:5001/angzarr-topology:latest@${DIGEST}`, [], []],
-    ['10.0.0.5:30500/app', ['image-tag'], [/has no tag \(no tag: the runtime pulls "latest"\)/]],
+    [
+      '10.0.0.5:30500/app',
+      ['image-tag'],
+      [/has no tag \(the runtime pulls "latest"\): push it as 10\.0\.0\.5:30500\/app:v1\.4\.2 /],
+    ],
   ];
   for (const [image, denied, says] of cases) {
     const r = await judge(podWith({ containers: [c('app', image)] }));
@@ -163,13 +171,13 @@ t.test('allowedRegistries admits its prefixes on path boundaries only', async (t
     podWith({ containers: [c('app', 'family-assistant:phase2-mcp-logging-fix')] }),
     policy,
   );
-  t.match(local.status?.message, /or push it as ghcr\.io\/acme\/family-assistant:v1\.4\.2/);
+  t.match(local.status?.message, /: push it as ghcr\.io\/acme\/family-assistant:v1\.4\.2, or/);
   const port = parsePolicy(
     'rules:\n  image-registry:\n    allowedRegistries: ["10.0.0.5:30500"]\n',
     'p.yaml',
   );
   const pinned = await judge(podWith({ containers: [c('app', `family-assistant@${DIGEST}`)] }), port);
-  t.match(pinned.status?.message, `or push it as 10.0.0.5:30500/family-assistant@${DIGEST}`);
+  t.match(pinned.status?.message, `: push it as 10.0.0.5:30500/family-assistant@${DIGEST}, or`);
 });
 
 t.test('exemptImages silences every image rule for those images only', async (t) => {
@@ -278,9 +286,31 @@ t.test('every finding names the container, the image and a remedy', async (t) =>
   );
   t.match(
     unqualified?.message,
-    'write docker.io/library/family-assistant:phase2-mcp-logging-fix if Docker Hub is meant, ' +
-      'or push it as registry.example.com/team/family-assistant:v1.4.2',
+    'names no registry: push it as registry.example.com/team/family-assistant:v1.4.2, ' +
+      'or write docker.io/library/family-assistant:phase2-mcp-logging-fix if Docker Hub is meant',
   );
   const tag = findings.find((f) => f.rule === 'image-tag' && f.path === '/spec/containers/1/image');
-  t.match(tag?.message, /use a tag that names one build \(v1\.4\.2, .*\) or pin a digest$/);
+  t.match(tag?.message, /: push it as 100\.81\.76\.55:30500\/family-assistant:v1\.4\.2 or pin a digest$/);
+});
+
+t.test('in audit mode the remedy survives the 256-byte warning limit for the seed images', async (t) => {
+  const audit = parsePolicy('mode: audit\n', 'audit.yaml');
+  const seeds = [
+    'family-assistant:phase2-mcp-logging-fix',
+    '100.81.76.55:30500/family-assistant:me-fixed',
+    'ghcr.io/pesuga/homelab/homelab-dashboard:latest',
+    '10.0.0.5:30500/app',
+  ];
+  for (const image of seeds) {
+    const r = await judge(podWith({ containers: [c('app', image)] }), audit);
+    t.equal(r.allowed, true, `${image}: audit never denies`);
+    for (const warning of r.warnings ?? []) {
+      t.ok(Buffer.byteLength(warning) <= 256, `${image}: within the limit`);
+      t.match(
+        warning,
+        /: push it as \S+(:v1\.4\.2|@sha256:[0-9a-f]{64})[ ,]/,
+        `${image}: the remedy is kept`,
+      );
+    }
+  }
 });

@@ -8,6 +8,7 @@ import { findPodSpecs, groupOf, type KubeObject, type PodSpecSite } from './work
 import { parseImageReference } from '../images/reference.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
+import type { ClusterLookup } from '../cluster/lookup.js';
 import type {
   ContainerList,
   ContainerSite,
@@ -21,6 +22,8 @@ export interface EngineDeps {
   readonly policy: CompiledPolicy;
   /** A namespace's own mode (its `kube-hygiene.io/mode` label), when the cluster view knows it. */
   readonly namespaceMode?: (namespace: string) => Mode | 'off' | undefined;
+  /** The cluster view (cluster/view.ts), when there is a connection. */
+  readonly cluster?: ClusterLookup;
 }
 
 export interface Evaluation {
@@ -80,6 +83,7 @@ async function runRules(
   object: KubeObject,
   endpoint: Endpoint,
   policy: CompiledPolicy,
+  cluster: ClusterLookup | undefined,
 ): Promise<RuleRun> {
   let draft: KubeObject | undefined;
   const operation = request.operation as Operation;
@@ -97,6 +101,7 @@ async function runRules(
     get draft() {
       return endpoint === 'mutate' ? (draft ??= structuredClone(object)) : undefined;
     },
+    cluster,
   };
   const findings: Finding[] = [];
   for (const { rule, action, options } of policy.rules) {
@@ -145,7 +150,7 @@ export async function evaluateRequest(
   if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
   if (!isObject(object)) return skip(`${request.operation} carries no object`);
 
-  const run = await runRules(request, object, endpoint, policy);
+  const run = await runRules(request, object, endpoint, policy, deps.cluster);
   let { findings } = run;
   // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
   const patch = run.patch;
@@ -158,7 +163,7 @@ export async function evaluateRequest(
     return { findings: findings.map((f) => soften(f, why)), mode, patch };
   }
   if (request.operation === 'UPDATE' && isObject(request.oldObject)) {
-    const { findings: before } = await runRules(request, request.oldObject, endpoint, policy);
+    const { findings: before } = await runRules(request, request.oldObject, endpoint, policy, deps.cluster);
     const known = new Set(before.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
     findings = findings.map((f) =>
       known.has(`${f.rule}\0${f.subject ?? f.path}`) ? soften(f, 'already present before this update') : f,

@@ -124,6 +124,13 @@ export const policySchema = {
           default: {},
           properties: { action: action('warn') },
         },
+        'hpa-target': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: { action: action('warn') },
+          description: 'judged against the live cluster; off when there is no cluster connection',
+        },
         'pod-identity-env': {
           type: 'object',
           additionalProperties: false,

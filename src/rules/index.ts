@@ -6,5 +6,6 @@ import imageRegistry from './image-registry.js';
 import imageTag from './image-tag.js';
 import imagePullPolicy from './image-pull-policy.js';
 import podIdentityEnv from './pod-identity-env.js';
+import hpaTarget from './hpa-target.js';
 
-export const RULES: readonly Rule[] = [imageRegistry, imageTag, imagePullPolicy, podIdentityEnv];
+export const RULES: readonly Rule[] = [imageRegistry, imageTag, imagePullPolicy, podIdentityEnv, hpaTarget];

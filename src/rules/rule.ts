@@ -6,6 +6,7 @@ import type { V1Container } from '@kubernetes/client-node';
 import type { ParseResult } from '../images/reference.js';
 import type { PodSpecSite, KubeObject } from '../admission/workload.js';
 import type { RuleSettings } from '../policy/schema.js';
+import type { ClusterLookup } from '../cluster/lookup.js';
 
 export type RuleId = keyof RuleSettings;
 
@@ -71,6 +72,8 @@ export interface RuleContext {
    * response's patch from it (admission/patch.ts); paths in `containers` name the same places in it.
    */
   readonly draft: KubeObject | undefined;
+  /** What the cluster holds, when there is a connection; rules that need it judge nothing without it. */
+  readonly cluster?: ClusterLookup;
 }
 
 export interface Rule<Options = unknown> {
@@ -80,6 +83,8 @@ export interface Rule<Options = unknown> {
   readonly endpoints?: readonly Endpoint[];
   /** Operations the rule judges (default: CREATE and UPDATE). */
   readonly operations?: readonly Operation[];
+  /** The rule judges against the live cluster: without a connection it is off, and says so once. */
+  readonly needsCluster?: boolean;
   configure(settings: RuleSettings[RuleId]): Options;
   evaluate(ctx: RuleContext, options: Options): RuleFinding[] | Promise<RuleFinding[]>;
 }

@@ -13,7 +13,8 @@ export function parseRegistryPrefix(text: string): RegistryPrefix {
   const slash = trimmed.indexOf('/');
   const host = slash === -1 ? trimmed : trimmed.slice(0, slash);
   const registry = host.toLowerCase() === 'index.docker.io' ? 'docker.io' : host.toLowerCase();
-  return { text, registry, pathPrefix: slash === -1 ? '' : trimmed.slice(slash + 1) };
+  // Repository paths are lower case only, so `ghcr.io/MyOrg` can only ever mean `ghcr.io/myorg`.
+  return { text, registry, pathPrefix: slash === -1 ? '' : trimmed.slice(slash + 1).toLowerCase() };
 }
 
 export function matchesRegistryPrefix(ref: ImageReference, prefix: RegistryPrefix): boolean {

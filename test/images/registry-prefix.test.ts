@@ -39,6 +39,8 @@ const CASES: [entry: string, admitted: string[], refused: string[]][] = [
     ['ghcr.io.evil.com/acme/app', 'evil.ghcr.io/app', 'ghcr.io:443/acme/app'],
   ],
   ['GHCR.IO/acme', ['ghcr.io/acme/api'], ['ghcr.io/acme-evil/api']],
+  // GitHub shows organisations as MyOrg; their repositories are lower case.
+  ['ghcr.io/MyOrg', ['ghcr.io/myorg/api:v1'], ['ghcr.io/myorg-evil/api:v1']],
   // Ports are part of the host: another port is another registry.
   [
     '10.0.0.5:30500',
@@ -73,8 +75,8 @@ t.test('prefixes match on host and whole path segments', async (t) => {
 });
 
 t.test('parsed entries keep the text the user wrote for messages', async (t) => {
-  t.same(parseRegistryPrefix('GHCR.IO/acme/'), {
-    text: 'GHCR.IO/acme/',
+  t.same(parseRegistryPrefix('GHCR.IO/Acme/'), {
+    text: 'GHCR.IO/Acme/',
     registry: 'ghcr.io',
     pathPrefix: 'acme',
   });

@@ -112,6 +112,16 @@ function preview(site: PodSpecSite, injections: readonly Injection[]): RuleFindi
   };
 }
 
+// A ReplicaSet stamped from a Deployment (a Job from a CronJob) was previewed, or written, at its
+// owner. Patching its template alone would make it differ from the owner's, and the Deployment
+// controller would create a new ReplicaSet for the template it cannot find, again and again.
+function hasControllerOwner(object: KubeObject): boolean {
+  const owners: unknown = object.metadata?.ownerReferences;
+  return (
+    Array.isArray(owners) && owners.some((ref: { controller?: unknown } | null) => ref?.controller === true)
+  );
+}
+
 export default defineRule({
   id: 'pod-identity-env',
   description: 'Sidecars get POD_NAME and POD_NAMESPACE from the downward API when they lack them.',
@@ -129,6 +139,7 @@ export default defineRule({
       // previewed on the validating endpoint and patched only when the policy asks for it.
       if (!site.template && (ctx.endpoint !== 'mutate' || ctx.operation !== 'CREATE')) continue;
       if (site.template && ctx.endpoint === 'mutate' && !options.mutateTemplates) continue;
+      if (site.template && hasControllerOwner(ctx.object)) continue;
       const { selection, problem } = readAnnotation(site, options.scope);
       const reports = !site.template || ctx.endpoint === 'validate';
       if (problem && reports) findings.push({ action: 'warn', path: site.metaPath, message: problem });

@@ -200,6 +200,34 @@ t.test('the validating endpoint never patches; templates get a preview there', a
   t.notOk(after.response.warnings, 'once written, nothing left to preview');
 });
 
+t.test('templates owned by a controller are neither previewed nor patched', async (t) => {
+  const replicaSet = (owned: boolean): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: 'web-5d9c7',
+      namespace: 'team',
+      ...(owned && {
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'u', controller: true },
+        ],
+      }),
+    },
+    spec: { template: { spec: { containers: [c('app'), c('sidecar')] } } },
+  });
+  const mutateTemplates = parsePolicy('rules:\n  pod-identity-env:\n    mutateTemplates: true\n', 'm.yaml');
+  const username = 'system:serviceaccount:kube-system:deployment-controller';
+  const owned = replicaSet(true);
+  t.notOk(
+    (await admit(owned, { endpoint: 'validate', username })).response.warnings,
+    'previewed at its owner',
+  );
+  // Patching it alone would leave it unlike its Deployment's template: the controller would make another.
+  t.notOk((await admit(owned, { policy: mutateTemplates, username })).response.patch);
+  const own = await admit(replicaSet(false), { policy: mutateTemplates });
+  t.ok(own.response.patch, 'a ReplicaSet a person wrote is patched like a Deployment');
+});
+
 t.test('Pods are patched on CREATE only; dry-run gets the same patch', async (t) => {
   const original = pod([c('app'), c('sidecar')]);
   const real = await admit(original);

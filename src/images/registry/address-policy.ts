@@ -21,13 +21,16 @@ const BLOCKED_V4: readonly (readonly [string, number, string])[] = [
 const BLOCKED_V6: readonly (readonly [string, number, string])[] = [
   ['::', 128, 'unspecified (::)'],
   ['::1', 128, 'loopback (::1)'],
-  // IPv4-mapped and NAT64 forms reach IPv4 hosts by another spelling: refused whole.
-  ['::ffff:0:0', 96, 'IPv4-mapped IPv6 (::ffff:0:0/96)'],
+  // NAT64 reaches IPv4 hosts by another spelling: refused whole. (IPv4-mapped ::ffff:0:0/96
+  // is checked apart: BlockList would match every IPv4 address against that subnet.)
   ['64:ff9b::', 96, 'NAT64 (64:ff9b::/96)'],
   ['fc00::', 7, 'unique local (fc00::/7)'],
   ['fe80::', 10, 'link-local (fe80::/10)'],
   ['ff00::', 8, 'multicast (ff00::/8)'],
 ];
+
+// The WHATWG URL parser writes every IPv6 address in one canonical form.
+const IPV4_MAPPED = /^\[::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}\]$/;
 
 const blockList = new BlockList();
 const reasons: { list: BlockList; reason: string }[] = [];
@@ -49,6 +52,9 @@ export function blockedAddressReason(address: string): string | undefined {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   const family = isIP(bare);
   if (family === 0) return `"${address}" is not an IP address`;
+  if (family === 6 && IPV4_MAPPED.test(new URL(`http://[${bare}]`).hostname)) {
+    return 'IPv4-mapped IPv6 (::ffff:0:0/96)';
+  }
   const type = family === 4 ? 'ipv4' : 'ipv6';
   if (!blockList.check(bare, type)) return undefined;
   return reasons.find((r) => r.list.check(bare, type))?.reason ?? 'a special-purpose range';

@@ -49,7 +49,6 @@ export class RegistryHttp {
 
     const challenge = parseChallenge(answer.headers['www-authenticate']);
     if (!challenge) throw unauthorized(registry, 'it sent no challenge this client understands');
-    this.#challenges.set(registry, challenge);
     const auth = await this.#authorize(registry, challenge, req);
     if (!auth) throw unauthorized(registry, 'it wants Basic credentials and none are configured for it');
     answer = await this.#follow(
@@ -60,6 +59,8 @@ export class RegistryHttp {
       req.signal,
     );
     if (answer.status === 401) throw unauthorized(registry, 'it refused the credentials or token');
+    // Remembered only once it worked, so later requests skip the 401 round trip.
+    this.#challenges.set(registry, challenge);
     return answer;
   }
 

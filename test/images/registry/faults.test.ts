@@ -1,0 +1,154 @@
+// A misbehaving registry: every fault is answered within the lookup deadline with a failure
+// that names it, the registry is rested rather than hammered, and credentials never follow
+// a redirect to another origin.
+import t from 'tap';
+import { formatPlatform, resolvePlatforms } from '../../../src/images/platforms.js';
+import { parseImageReference, type ImageReference } from '../../../src/images/reference.js';
+import { RegistryClient } from '../../../src/images/registry/client.js';
+import type { RegistryClientOptions } from '../../../src/images/registry/client-options.js';
+import { parseDockerConfig } from '../../../src/images/registry/credentials.js';
+import { LookupFailure } from '../../../src/images/registry/lookup-error.js';
+import { startFaultServer, type FaultServer } from '../../harness/registry/fault-server.js';
+
+const TIMEOUT_MS = 400;
+// Slack for a loaded 2-core machine; the point is "bounded", not "fast".
+const SLACK_MS = 600;
+
+function ref(image: string): ImageReference {
+  const parsed = parseImageReference(image);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.ref;
+}
+
+function clientFor(server: FaultServer, options: RegistryClientOptions = {}): RegistryClient {
+  return new RegistryClient({
+    registries: { [server.host]: { insecure: true, allowPrivateAddress: true } },
+    timeoutMs: TIMEOUT_MS,
+    ...options,
+  });
+}
+
+async function timed(client: RegistryClient, image: string, signal?: AbortSignal) {
+  const started = performance.now();
+  const result = await resolvePlatforms(client, ref(image), signal);
+  return { result, ms: performance.now() - started };
+}
+
+t.test('each fault fails within the deadline, with a failure that names it', async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  const cases: [fault: string, failure: LookupFailure, message: RegExp][] = [
+    ['slow-headers', LookupFailure.timeout, /no answer within the lookup deadline/],
+    ['slow-body', LookupFailure.timeout, /deadline/],
+    ['hang-token', LookupFailure.timeout, /deadline/],
+    ['status-500', LookupFailure.unavailable, /answered 500/],
+    ['status-502', LookupFailure.unavailable, /answered 502/],
+    ['status-503', LookupFailure.unavailable, /answered 503/],
+    ['rate-limited', LookupFailure.unavailable, /answered 429; resting it for 7 s/],
+    ['wrong-type', LookupFailure.badResponse, /not an image manifest or index/],
+    ['html', LookupFailure.badResponse, /not valid JSON/],
+    ['garbage', LookupFailure.badResponse, /not valid JSON/],
+    ['gzip-bomb', LookupFailure.badResponse, /not valid JSON/],
+    ['oversize', LookupFailure.tooLarge, /over the 4194304-byte cap/],
+    ['oversize-chunked', LookupFailure.tooLarge, /over the 4194304-byte cap/],
+    ['redirect-loop', LookupFailure.tooManyRedirects, /redirected more than 3 times/],
+    ['missing', LookupFailure.notFound, /was it pushed\?/],
+  ];
+  for (const [fault, failure, message] of cases) {
+    // A fresh client per fault: the back-off of one must not answer for the next.
+    const { result, ms } = await timed(clientFor(server), `${server.host}/${fault}:v1`);
+    t.equal(!result.ok && result.failure, failure, `${fault}: ${failure}`);
+    t.match(!result.ok && result.message, message, `${fault}: the message says what happened`);
+    t.ok(ms < TIMEOUT_MS + SLACK_MS, `${fault}: answered in ${ms.toFixed(0)} ms`);
+  }
+  const loops = server.requests.filter((r) => r.url.includes('/redirect-loop/') && r.method === 'GET').length;
+  t.equal(loops, 4, 'a redirect loop is followed 3 times, then dropped');
+});
+
+t.test("the caller's deadline wins over the lookup timeout", async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  const client = clientFor(server, { timeoutMs: 10_000 });
+  const { result, ms } = await timed(client, `${server.host}/slow-headers:v1`, AbortSignal.timeout(150));
+  t.equal(!result.ok && result.failure, LookupFailure.timeout);
+  t.ok(ms < 150 + SLACK_MS, `answered in ${ms.toFixed(0)} ms`);
+});
+
+t.test('a schema1 manifest gives its architecture', async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  const { result } = await timed(clientFor(server), `${server.host}/schema1:old`);
+  t.same(result.ok && result.platforms.map(formatPlatform), ['linux/arm64']);
+});
+
+t.test('429 and 5xx rest the registry: Retry-After honoured, pauses doubling without it', async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  let clock = 5_000_000;
+  const client = clientFor(server, { now: () => clock, negativeTtlMs: 0 });
+  const asked = () => server.requests.length;
+
+  await timed(client, `${server.host}/rate-limited:a`);
+  const afterFirst = asked();
+  const during = await timed(client, `${server.host}/rate-limited:b`);
+  t.equal(
+    !during.result.ok && during.result.failure,
+    LookupFailure.backingOff,
+    'inside Retry-After: not asked',
+  );
+  t.equal(asked(), afterFirst, 'no request reached the registry while it rests');
+  clock += 6_000;
+  await timed(client, `${server.host}/rate-limited:c`);
+  t.equal(asked(), afterFirst, 'still resting at 6 s of the 7 s it asked for');
+  clock += 1_500;
+  await timed(client, `${server.host}/rate-limited:d`);
+  t.equal(asked(), afterFirst + 1, 'asked again once Retry-After passed');
+
+  const other = clientFor(server, { now: () => clock, negativeTtlMs: 0, backoffInitialMs: 1000 });
+  await timed(other, `${server.host}/status-503:a`);
+  const n = asked();
+  clock += 900;
+  await timed(other, `${server.host}/status-503:b`);
+  t.equal(asked(), n, 'first pause: about 1 s');
+  clock += 200;
+  await timed(other, `${server.host}/status-503:c`);
+  t.equal(asked(), n + 1, 'asked after 1 s');
+  clock += 1_500;
+  await timed(other, `${server.host}/status-503:d`);
+  t.equal(asked(), n + 1, 'second pause is longer: 2 s');
+  clock += 600;
+  await timed(other, `${server.host}/status-503:e`);
+  t.equal(asked(), n + 2, 'asked after 2 s');
+});
+
+t.test('credentials stay with their registry', async (t) => {
+  const server = await startFaultServer();
+  const storage = await startFaultServer();
+  t.teardown(server.close);
+  t.teardown(storage.close);
+  server.targets.redirect = `${storage.url}/blobs/somewhere`;
+  const config = JSON.stringify({ auths: { [server.host]: { username: 'alice', password: 's3cret-pass' } } });
+  const client = new RegistryClient({
+    registries: {
+      [server.host]: { insecure: true, allowPrivateAddress: true },
+      [storage.host]: { insecure: true, allowPrivateAddress: true },
+    },
+    credentials: parseDockerConfig(config),
+    timeoutMs: TIMEOUT_MS,
+  });
+  await resolvePlatforms(client, ref(`${server.host}/basic-redirect:v1`));
+  t.ok(
+    server.requests.some((r) => r.authorization?.startsWith('Basic ')),
+    'the registry got its credentials',
+  );
+  t.ok(storage.requests.length > 0, 'the redirect was followed');
+  t.ok(
+    storage.requests.every((r) => r.authorization === undefined),
+    'the other origin never saw them',
+  );
+  t.notMatch(
+    JSON.stringify([...parseDockerConfig(config).values()]),
+    /s3cret-pass/,
+    'serialising never shows a password',
+  );
+});

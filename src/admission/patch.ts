@@ -70,6 +70,8 @@ function diffArrays(before: unknown[], after: unknown[], path: string, out: Patc
 }
 
 function diffValues(before: unknown, after: unknown, path: string, out: PatchOperation[]): void {
+  // Most leaves are equal strings and numbers: settle them before any deeper comparison.
+  if (before === after) return;
   if (isRecord(before) && isRecord(after)) diffObjects(before, after, path, out);
   else if (Array.isArray(before) && Array.isArray(after)) diffArrays(before, after, path, out);
   else if (!isDeepStrictEqual(before, after)) out.push({ op: 'replace', path, value: after });

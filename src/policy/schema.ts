@@ -66,6 +66,46 @@ export const policySchema = {
       default: [],
       description: 'globs over the normalised image name: * stays inside one path segment, ** crosses them',
     },
+    registries: {
+      type: 'object',
+      default: {},
+      description: 'per registry host as written in images (ghcr.io, 10.0.0.5:30500): how to reach it',
+      propertyNames: { type: 'string', pattern: '^[^\\s/]+$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          endpoint: {
+            type: 'string',
+            pattern: '^https?://[^\\s/]+/?$',
+            description: 'mirror or override, like containerd hosts.toml: https://mirror.internal:5000',
+          },
+          insecure: { type: 'boolean', description: 'plain HTTP allowed for this host' },
+          caFile: { type: 'string', minLength: 1, description: 'PEM bundle trusted for this host' },
+          allowPrivateAddress: {
+            type: 'boolean',
+            description: 'loopback, private and link-local addresses allowed for this host',
+          },
+        },
+      },
+    },
+    registryLookup: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        timeoutMs: { type: 'integer', minimum: 50, maximum: 10000, default: 1500 },
+        tagTtlSeconds: { type: 'integer', minimum: 0, default: 600 },
+        negativeTtlSeconds: { type: 'integer', minimum: 0, default: 15 },
+        maxCachedEntries: { type: 'integer', minimum: 10, default: 2000 },
+        backoffMaxSeconds: { type: 'integer', minimum: 1, default: 60 },
+        dockerConfig: {
+          type: 'string',
+          default: '',
+          description: 'path of a docker config.json whose auths hold pull credentials; empty: anonymous',
+        },
+      },
+    },
     rules: {
       type: 'object',
       additionalProperties: false,

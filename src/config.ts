@@ -119,7 +119,7 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const problems = validate(raw) ? [] : formatSchemaErrors(validate.errors);
   const config = raw as Config;
-  if (problems.length === 0 && !config.dev && (!config.cert || !config.key)) {
+  if (config.dev !== true && (!config.cert || !config.key)) {
     problems.push(
       '--cert and --key (KUBE_HYGIENE_CERT, KUBE_HYGIENE_KEY) are required, or --dev for a local certificate',
     );

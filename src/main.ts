@@ -12,7 +12,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
 import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
-import { openPolicyStore } from './server/policy-store.js';
+import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
 import { Readiness } from './server/readiness.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
@@ -21,6 +21,7 @@ export interface StartOptions {
   readonly logger?: Logger;
   readonly watch?: WatchOptions;
   readonly engine?: ServerDeps['engine'];
+  readonly rules?: PolicyStoreOptions['rules'];
 }
 
 export interface RunningServer {
@@ -47,7 +48,13 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     metrics,
     ...options.watch,
   });
-  const policy = openPolicyStore({ file: config.policy, logger, metrics, ...options.watch });
+  const policy = openPolicyStore({
+    file: config.policy,
+    logger,
+    metrics,
+    rules: options.rules,
+    ...options.watch,
+  });
   const readiness = new Readiness();
   const app = buildServer({ certificates, policy, readiness, metrics, logger, engine: options.engine });
   const metricsApp = buildMetricsServer(metrics);
@@ -74,7 +81,11 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     const graceOver = new Promise<false>((resolve) => {
       graceTimer = setTimeout(() => resolve(false), config.shutdownGrace * 1000);
     });
+    // server.close() reaps the connections idle at that moment; one still answering becomes
+    // idle later and would hold the close open until keepAliveTimeout: reap those as they come.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 50);
     const clean = await Promise.race([app.close().then(() => true as const), graceOver]);
+    clearInterval(reaper);
     clearTimeout(graceTimer);
     if (!clean) {
       logger.warn(

@@ -24,13 +24,13 @@ export function loadCertificate(certFile: string, keyFile: string): ServingCerti
   try {
     x509 = new X509Certificate(cert);
   } catch (err) {
-    throw new Error(`${certFile} is not a PEM certificate (${(err as Error).message})`);
+    throw new Error(`${certFile} is not a PEM certificate (${(err as Error).message})`, { cause: err });
   }
   let privateKey;
   try {
     privateKey = createPrivateKey(key);
   } catch (err) {
-    throw new Error(`${keyFile} is not a PEM private key (${(err as Error).message})`);
+    throw new Error(`${keyFile} is not a PEM private key (${(err as Error).message})`, { cause: err });
   }
   if (!x509.checkPrivateKey(privateKey)) {
     throw new Error(

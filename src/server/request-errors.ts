@@ -37,7 +37,7 @@ export function describeRequestError(
       return reply(
         415,
         ErrorCode.REVIEW_UNSUPPORTED_MEDIA,
-        `send the AdmissionReview as JSON (content-type: application/json), not ${JSON.stringify(contentType ?? 'no content-type')}`,
+        `send the AdmissionReview as JSON (content-type: application/json), not ${contentType ? JSON.stringify(contentType) : 'no content-type'}`,
       );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return notReview('the content-length does not match the body sent');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { pino } from 'pino';
 import { readConfig } from '../../src/config.js';
-import { start, type RunningServer } from '../../src/main.js';
+import { start, type RunningServer, type StartOptions } from '../../src/main.js';
 import { KubeletVolume, request, tempDir, testPki, type HttpsResponse } from './tls.js';
 
 export interface LogLine {
@@ -34,6 +34,8 @@ export interface TestServerOptions {
   /** Policy YAML written to a file and passed as --policy. */
   readonly policy?: string;
   readonly args?: readonly string[];
+  /** Rules to judge with instead of the real list (a slow rule, to hold requests in flight). */
+  readonly rules?: StartOptions['rules'];
 }
 
 /** Resolves once `check` returns true, polling; rejects after `ms`. */
@@ -88,7 +90,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const logger = pino({ level: 'info', formatters: { level: (label) => ({ level: label }) } }, sink);
-  const running = await start(config, { logger, watch: { debounceMs: 50, pollMs: 0 } });
+  const running = await start(config, { logger, rules: options.rules, watch: { debounceMs: 50, pollMs: 0 } });
   const ca = pki.ca.certPem;
   const { port, metricsPort } = running;
   return {

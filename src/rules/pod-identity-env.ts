@@ -72,6 +72,13 @@ function choose(site: PodSpecSite, all: readonly ContainerSite[], selection: Sel
   return own.filter(({ container }) => selection.has(container.name));
 }
 
+/** Names the annotation lists that no container of this pod has: most likely a typo. */
+function unknownNames(site: PodSpecSite, all: readonly ContainerSite[], selection: Selection): string[] {
+  if (typeof selection === 'string') return [];
+  const known = new Set(all.filter((c) => c.site === site).map(({ container }) => container.name));
+  return [...selection].filter((name) => !known.has(name));
+}
+
 /** The identity variables this container lacks; none when its `env` is not a list we can extend. */
 function missingVars(container: V1Container): IdentityVar[] {
   const env: unknown = container.env;
@@ -142,7 +149,15 @@ export default defineRule({
       if (site.template && hasControllerOwner(ctx.object)) continue;
       const { selection, problem } = readAnnotation(site, options.scope);
       const reports = !site.template || ctx.endpoint === 'validate';
-      if (problem && reports) findings.push({ action: 'warn', path: site.metaPath, message: problem });
+      const unknown = unknownNames(site, ctx.containers, selection);
+      if (reports && problem) findings.push({ action: 'warn', path: site.metaPath, message: problem });
+      if (reports && unknown.length) {
+        findings.push({
+          action: 'warn',
+          path: site.metaPath,
+          message: `annotation ${POD_IDENTITY_ANNOTATION} names ${unknown.map((n) => `"${n}"`).join(', ')}, which this pod has no container called: fix the name or remove it`,
+        });
+      }
       const injections = choose(site, ctx.containers, selection)
         .map((c) => ({ site: c, vars: missingVars(c.container) }))
         .filter(({ vars }) => vars.length > 0);

@@ -146,6 +146,15 @@ t.test('containers: all, and the per-pod annotation', async (t) => {
     side: undefined,
     other: [POD_NAME, POD_NAMESPACE],
   });
+  t.notOk(named.response.warnings);
+
+  const typo = await admit(pod([c('app'), c('side')], { annotations: { [key]: 'side,sidecar' } }));
+  t.strictSame(
+    envs(typo.patched),
+    { app: undefined, side: [POD_NAME, POD_NAMESPACE] },
+    'the names found apply',
+  );
+  t.match(typo.response.warnings, [/names "sidecar", which this pod has no container called/]);
 });
 
 t.test('an invalid annotation value is a warning, and the policy applies', async (t) => {

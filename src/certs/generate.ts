@@ -44,8 +44,10 @@ function newCertificate(publicKey: forge.pki.PublicKey, notBefore: Date, validit
   const cert = pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serialNumber();
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = new Date(notBefore.getTime() + CLOCK_SKEW_MS + validityDays * DAY_MS);
+  // X.509 times have whole seconds: round here so notAfter returned equals the one encoded.
+  const wholeSeconds = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+  cert.validity.notBefore = wholeSeconds(notBefore.getTime());
+  cert.validity.notAfter = wholeSeconds(notBefore.getTime() + CLOCK_SKEW_MS + validityDays * DAY_MS);
   return cert;
 }
 

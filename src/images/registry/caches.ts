@@ -1,29 +1,52 @@
 // The three memories that keep the client frugal: content by digest never changes (LRU, no
 // expiry), a tag's digest may move (TTL), and answers in flight are shared (single-flight).
 
-/** Least-recently-used map, bounded by entry count. Map keeps insertion order: oldest first. */
+/**
+ * Least-recently-used map, bounded by entry count and, when given a weigher, by total weight
+ * (bytes: manifests may be up to 4 MiB each, so a count alone bounds nothing).
+ * Map keeps insertion order: the first key is the least recently used.
+ */
 export class LruCache<V> {
-  readonly #entries = new Map<string, V>();
-  constructor(readonly maxEntries: number) {}
+  readonly #entries = new Map<string, { value: V; weight: number }>();
+  #weight = 0;
+  constructor(
+    readonly maxEntries: number,
+    readonly maxWeight = Infinity,
+    private readonly weigh: (value: V) => number = () => 0,
+  ) {}
 
   get(key: string): V | undefined {
-    const value = this.#entries.get(key);
-    if (value === undefined) return undefined;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
     this.#entries.delete(key);
-    this.#entries.set(key, value);
-    return value;
+    this.#entries.set(key, entry);
+    return entry.value;
   }
 
   set(key: string, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    while (this.#entries.size > this.maxEntries) {
-      this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#remove(key);
+    const weight = this.weigh(value);
+    if (weight > this.maxWeight) return;
+    this.#entries.set(key, { value, weight });
+    this.#weight += weight;
+    while (this.#entries.size > this.maxEntries || this.#weight > this.maxWeight) {
+      this.#remove(this.#entries.keys().next().value as string);
     }
+  }
+
+  #remove(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#weight -= entry.weight;
+    this.#entries.delete(key);
   }
 
   get size(): number {
     return this.#entries.size;
+  }
+
+  get weight(): number {
+    return this.#weight;
   }
 }
 

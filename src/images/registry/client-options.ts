@@ -15,6 +15,8 @@ export interface RegistryClientOptions {
   readonly negativeTtlMs?: number;
   /** Entries kept in each cache (content by digest, tags, failures). */
   readonly maxCachedContent?: number;
+  /** Bytes of manifests and configs kept by digest. */
+  readonly maxCachedBytes?: number;
   readonly maxManifestBytes?: number;
   readonly maxConfigBytes?: number;
   readonly backoffInitialMs?: number;
@@ -30,6 +32,7 @@ export const REGISTRY_DEFAULTS = {
   tagTtlMs: 10 * 60_000,
   negativeTtlMs: 15_000,
   maxCachedContent: 2000,
+  maxCachedBytes: 64 * 1024 * 1024,
   maxManifestBytes: 4 * 1024 * 1024,
   maxConfigBytes: 1024 * 1024,
   backoffInitialMs: 1000,
@@ -42,6 +45,7 @@ export function clientParts(options: RegistryClientOptions) {
     tagTtlMs: options.tagTtlMs ?? REGISTRY_DEFAULTS.tagTtlMs,
     negativeTtlMs: options.negativeTtlMs ?? REGISTRY_DEFAULTS.negativeTtlMs,
     maxCachedContent: options.maxCachedContent ?? REGISTRY_DEFAULTS.maxCachedContent,
+    maxCachedBytes: options.maxCachedBytes ?? REGISTRY_DEFAULTS.maxCachedBytes,
     maxManifestBytes: options.maxManifestBytes ?? REGISTRY_DEFAULTS.maxManifestBytes,
     maxConfigBytes: options.maxConfigBytes ?? REGISTRY_DEFAULTS.maxConfigBytes,
     now: options.now ?? Date.now,

@@ -15,6 +15,8 @@ export interface Manifest {
   readonly digest: string;
   readonly mediaType: MediaType;
   readonly json: unknown;
+  /** Bytes of the manifest as served. */
+  readonly size: number;
 }
 
 export class RegistryClient {
@@ -29,7 +31,9 @@ export class RegistryClient {
     const parts = clientParts(options);
     this.settings = parts.settings;
     this.#http = new RegistryHttp(parts.deps);
-    this.#content = new LruCache(parts.settings.maxCachedContent);
+    this.#content = new LruCache(parts.settings.maxCachedContent, parts.settings.maxCachedBytes, (v) =>
+      Buffer.isBuffer(v) ? v.length : v.size,
+    );
     this.#tags = new TtlCache(parts.settings.maxCachedContent, parts.settings.now);
     this.#failures = new TtlCache(parts.settings.maxCachedContent, parts.settings.now);
   }
@@ -124,7 +128,7 @@ export class RegistryClient {
     }
     const digest = expected ?? `sha256:${sha256(answer.body)}`;
     if (expected) verifyDigest(answer.body, expected, `manifest ${shown}`);
-    const manifest: Manifest = { digest, mediaType, json };
+    const manifest: Manifest = { digest, mediaType, json, size: answer.body.length };
     this.#content.set(`${ref.name}@${digest}`, manifest);
     return manifest;
   }

@@ -102,3 +102,22 @@ t.test('a missing tag is remembered for the negative TTL only', async (t) => {
     'asked again once the negative TTL ran out',
   );
 });
+
+t.test('a token is reused until its expires_in runs out', async (t) => {
+  const seeded = await startSeededRegistry(AuthMode.token);
+  t.teardown(seeded.stop);
+  let clock = 1_000_000;
+  const client = new RegistryClient({ registries: seeded.settings, tagTtlMs: 60_000, now: () => clock });
+  const image = seeded.images[2]!;
+  const target = ref(`${seeded.registry.host}/${image.repo}:${image.tag}`);
+  const tokens = () => seeded.tokenServer!.requests.length;
+
+  t.ok((await resolvePlatforms(client, target)).ok);
+  const first = tokens();
+  clock += 61_000;
+  t.ok((await resolvePlatforms(client, target)).ok, 'the tag is asked again after its TTL');
+  t.equal(tokens(), first, 'with the cached token (it lives 300 s)');
+  clock += 300_000;
+  t.ok((await resolvePlatforms(client, target)).ok);
+  t.equal(tokens(), first + 1, 'a new token once expires_in has passed');
+});

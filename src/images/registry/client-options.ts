@@ -25,6 +25,8 @@ export interface RegistryClientOptions {
   /** Name resolution; tests inject one to map names to chosen addresses. */
   readonly resolver?: Resolver;
   readonly now?: () => number;
+  /** Called before every HTTP request to a registry or token service (metrics, benchmarks). */
+  readonly onRequest?: (method: string, url: URL) => void;
 }
 
 export const REGISTRY_DEFAULTS = {
@@ -62,6 +64,7 @@ export function clientParts(options: RegistryClientOptions) {
       settings.now,
     ),
     tokens: new TokenCache(settings.now),
+    onRequest: options.onRequest,
   };
   return { settings, deps };
 }

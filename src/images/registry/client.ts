@@ -38,6 +38,11 @@ export class RegistryClient {
     this.#failures = new TtlCache(parts.settings.maxCachedContent, parts.settings.now);
   }
 
+  /** Entries held, for the `kube_hygiene_cache_entries` gauge. */
+  cacheEntries(): { content: number; tags: number; failures: number } {
+    return { content: this.#content.size, tags: this.#tags.size, failures: this.#failures.size };
+  }
+
   /** Runs `work` once per key at a time, under the per-lookup timeout; failures are remembered briefly. */
   share<T>(key: string, work: (signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
     const failed = this.#failures.get(key);

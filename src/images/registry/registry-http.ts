@@ -20,6 +20,7 @@ export interface RegistryHttpDeps {
   readonly resolver: Resolver;
   readonly backoff: RegistryBackoff;
   readonly tokens: TokenCache;
+  readonly onRequest?: ((method: string, url: URL) => void) | undefined;
 }
 
 export interface ApiRequest {
@@ -84,6 +85,7 @@ export class RegistryHttp {
     for (let hop = 0; ; hop++) {
       const policy = this.deps.hosts.policyFor(url);
       this.deps.backoff.check(url.origin);
+      this.deps.onRequest?.(method, url);
       const answer = await exchange(url, {
         method,
         headers,

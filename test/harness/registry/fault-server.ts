@@ -32,6 +32,20 @@ export const SCHEMA1_BODY = Buffer.from(
     history: [],
   }),
 );
+export const NO_DIGEST_INDEX = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MediaType.ociIndex,
+    manifests: [
+      {
+        mediaType: MediaType.ociManifest,
+        digest: `sha256:${'a'.repeat(64)}`,
+        size: 1,
+        platform: { os: 'linux', architecture: 's390x' },
+      },
+    ],
+  }),
+);
 export const OVERSIZE_BYTES = 5 * 1024 * 1024;
 
 const digestOf = (body: Buffer) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
@@ -88,6 +102,11 @@ export async function startFaultServer(): Promise<FaultServer> {
         'docker-content-digest': digestOf(SCHEMA1_BODY),
       };
       return res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : SCHEMA1_BODY);
+    }
+    if (fault === 'no-digest') {
+      // A registry that names no digest on HEAD: the client must read the tag once and hash it.
+      res.writeHead(200, { 'content-type': MediaType.ociIndex });
+      return res.end(req.method === 'HEAD' ? undefined : NO_DIGEST_INDEX);
     }
     if (fault === 'basic-redirect') {
       // Needs the registry's credentials, then sends the manifest GET to another origin.

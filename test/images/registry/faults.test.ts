@@ -1,6 +1,7 @@
 // A misbehaving registry: every fault is answered within the lookup deadline with a failure
 // that names it, the registry is rested rather than hammered, and credentials never follow
 // a redirect to another origin.
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { formatPlatform, resolvePlatforms } from '../../../src/images/platforms.js';
 import { parseImageReference, type ImageReference } from '../../../src/images/reference.js';
@@ -8,7 +9,7 @@ import { RegistryClient } from '../../../src/images/registry/client.js';
 import type { RegistryClientOptions } from '../../../src/images/registry/client-options.js';
 import { parseDockerConfig } from '../../../src/images/registry/credentials.js';
 import { LookupFailure } from '../../../src/images/registry/lookup-error.js';
-import { startFaultServer, type FaultServer } from '../../harness/registry/fault-server.js';
+import { NO_DIGEST_INDEX, startFaultServer, type FaultServer } from '../../harness/registry/fault-server.js';
 
 const TIMEOUT_MS = 400;
 // Slack for a loaded 2-core machine; the point is "bounded", not "fast".
@@ -79,6 +80,18 @@ t.test('a schema1 manifest gives its architecture', async (t) => {
   t.teardown(server.close);
   const { result } = await timed(clientFor(server), `${server.host}/schema1:old`);
   t.same(result.ok && result.platforms.map(formatPlatform), ['linux/arm64']);
+});
+
+t.test('a registry that names no digest on HEAD is read once by tag and hashed', async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  const client = clientFor(server);
+  const first = await resolvePlatforms(client, ref(`${server.host}/no-digest:v1`));
+  t.same(first.ok && first.platforms.map(formatPlatform), ['linux/s390x']);
+  t.equal(first.ok && first.digest, `sha256:${createHash('sha256').update(NO_DIGEST_INDEX).digest('hex')}`);
+  await resolvePlatforms(client, ref(`${server.host}/no-digest:v1`));
+  const gets = server.requests.filter((r) => r.method === 'GET').map((r) => r.url);
+  t.same(gets, ['/v2/no-digest/manifests/v1'], 'one GET by tag; then the tag and content are cached');
 });
 
 t.test('429 and 5xx rest the registry: Retry-After honoured, pauses doubling without it', async (t) => {

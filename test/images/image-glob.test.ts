@@ -88,3 +88,29 @@ t.test('an invalid image is matched as written, without a crash', async (t) => {
   t.ok(exempt(['registry.k8s.io/**'], 'registry.k8s.io/Bad:Name:x'));
   t.notOk(exempt(['docker.io/library/*'], 'Bad Name'));
 });
+
+t.test('stars match nothing as well as something; other characters are literal', async (t) => {
+  t.ok(exempt(['ghcr.io/acme/api*'], 'ghcr.io/acme/api'), '* matches the empty string');
+  t.ok(exempt(['ghcr.io/**/api'], 'ghcr.io//api'), '** matches the empty string between slashes');
+  t.ok(exempt(['ghcr.io/**api'], 'ghcr.io/acme/team/api'), '** crosses several segments');
+  t.ok(exempt(['ghcr.io/***'], 'ghcr.io/a/b'), 'three stars are ** followed by *');
+  t.notOk(exempt(['ghcr.io/ac?e'], 'ghcr.io/ac/e'), '? never matches a slash');
+  for (const [glob, literal, other] of [
+    ['host/a+b', 'host/a+b', 'host/aab'],
+    ['host/(a|b)', 'host/(a|b)', 'host/a'],
+    ['host/a{1}', 'host/a{1}', 'host/a'],
+    ['host/^a$', 'host/^a$', 'host/a'],
+    ['host/a\\b', 'host/a\\b', 'host/ab'],
+  ]) {
+    t.ok(exempt([glob!], literal!), `${glob} matches itself`);
+    t.notOk(exempt([glob!], other!), `${glob} is no regular expression`);
+  }
+});
+
+t.test('globs with several ** still match long images correctly', async (t) => {
+  // A Pod author controls the image; it can be far longer than any real reference.
+  const long = 'evil.io/' + 'acme/'.repeat(20000) + 'x';
+  t.notOk(exempt(['**/acme/**/api'], long));
+  t.ok(exempt(['**/acme/**/x'], long));
+  t.notOk(exempt(['**a**a**a**a**b'], 'a'.repeat(5000)));
+});

@@ -7,6 +7,7 @@ import { normalizedString } from './reference.js';
 import type { Manifest, RegistryClient } from './registry/client.js';
 import { asLookupError, LookupFailure, RegistryLookupError } from './registry/lookup-error.js';
 import { isIndex, MediaType } from './registry/media-types.js';
+import { LruCache } from './registry/caches.js';
 
 export interface Platform {
   readonly os: string;
@@ -36,14 +37,29 @@ const IMAGE_CONFIG_TYPES = new Set([
   'application/vnd.docker.container.image.v1+json',
 ]);
 
+// Platforms by digest never change: each client keeps the answers it found, so a cached
+// lookup is two map reads, with no promise chain and no timer.
+const answers = new WeakMap<RegistryClient, LruCache<readonly Platform[]>>();
+
+function answersOf(client: RegistryClient): LruCache<readonly Platform[]> {
+  let cache = answers.get(client);
+  if (!cache) answers.set(client, (cache = new LruCache(client.settings.maxCachedContent)));
+  return cache;
+}
+
 export async function resolvePlatforms(
   client: RegistryClient,
   ref: ImageReference,
   signal?: AbortSignal,
 ): Promise<PlatformResult> {
   const image = normalizedString(ref);
+  const cache = answersOf(client);
+  const known = client.knownDigest(ref);
+  const cached = known && cache.get(`${ref.name}@${known}`);
+  if (known && cached) return { ok: true, image, digest: known, platforms: cached };
   try {
     const found = await client.share(`platforms ${image}`, (budget) => lookup(client, ref, budget), signal);
+    cache.set(`${ref.name}@${found.digest}`, found.platforms);
     return { ok: true, image, ...found };
   } catch (err) {
     const e = asLookupError(err, image);

@@ -56,6 +56,11 @@ export class RegistryClient {
     return caller ? raceSignal(shared, caller) : shared;
   }
 
+  /** The digest a reference names or its tag pointed at within the tag TTL, without asking. */
+  knownDigest(ref: ImageReference): string | undefined {
+    return ref.digest ?? this.#tags.get(`${ref.name}:${ref.tag ?? 'latest'}`);
+  }
+
   /** The digest a tag points at now (cached for the tag TTL); a digest reference is its own answer. */
   async resolveDigest(ref: ImageReference, signal: AbortSignal): Promise<string> {
     if (ref.digest) return ref.digest;

@@ -149,3 +149,17 @@ export function parseImageReference(original: string): ParseResult {
 export function normalizedString(ref: ImageReference): string {
   return ref.name + (ref.tag !== undefined ? `:${ref.tag}` : '') + (ref.digest ? `@${ref.digest}` : '');
 }
+
+const DISPLAY_MAX = 200;
+
+/**
+ * The image for a message: quoted, and cut when longer than any real reference, because the
+ * field is the Pod author's and is echoed into denials, warnings and audit annotations.
+ */
+export function displayImage(image: unknown): string {
+  if (image === undefined || image === null) return '(none)';
+  const text = typeof image === 'string' ? image : JSON.stringify(image);
+  if (text.length <= DISPLAY_MAX) return typeof image === 'string' ? `"${text}"` : text;
+  const head = text.slice(0, DISPLAY_MAX);
+  return `${typeof image === 'string' ? `"${head}…"` : `${head}…`} (${text.length} characters)`;
+}

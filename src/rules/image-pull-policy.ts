@@ -1,6 +1,7 @@
 // `imagePullPolicy: Never` runs only where the image already sits in the node's cache:
 // usually the one node that built it.
 import { defineRule } from './rule.js';
+import { displayImage } from '../images/reference.js';
 
 export default defineRule({
   id: 'image-pull-policy',
@@ -12,7 +13,7 @@ export default defineRule({
       .map(({ container, path }) => ({
         path: `${path}/imagePullPolicy`,
         subject: `${container.name}=${container.image}`,
-        message: `container "${container.name}" has imagePullPolicy: Never, so it starts only on nodes that already have "${container.image}": push the image to a registry and use IfNotPresent`,
+        message: `container "${container.name}" has imagePullPolicy: Never, so it starts only on nodes that already have ${displayImage(container.image)}: push the image to a registry and use IfNotPresent`,
       }));
   },
 });

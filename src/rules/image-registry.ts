@@ -2,7 +2,7 @@
 // locally, only the node that built it has it, and every other node sits in ImagePullBackOff.
 import { defineRule } from './rule.js';
 import { matchesRegistryPrefix, parseRegistryPrefix } from '../images/registry-prefix.js';
-import { normalizedString, type ImageReference } from '../images/reference.js';
+import { displayImage, normalizedString, type ImageReference } from '../images/reference.js';
 
 // The user's own tag and digest when they already name a build; an example version otherwise.
 function suggestedName(ref: ImageReference): string {
@@ -22,8 +22,7 @@ export default defineRule({
       if (exempt) return [];
       // Manifests are untrusted: the image may be missing or not a string at all.
       const raw: unknown = container.image;
-      const shown = typeof raw === 'string' ? `"${raw}"` : (JSON.stringify(raw) ?? '(none)');
-      const where = `container "${container.name}" image ${shown}`;
+      const where = `container "${container.name}" image ${displayImage(raw)}`;
       const at = { path: `${path}/image`, subject: typeof raw === 'string' ? raw : '' };
       if (!image.ok) {
         return [

@@ -2,7 +2,7 @@
 // and nodes keep serving whatever they cached under it.
 import { defineRule } from './rule.js';
 import { classifyTag, isImmutableClass, type TagRules } from '../images/classify-tag.js';
-import type { ImageReference } from '../images/reference.js';
+import { displayImage, type ImageReference } from '../images/reference.js';
 
 const WHAT = { missing: 'no tag', mutable: 'a mutable tag', sprawl: 'a sprawl tag' } as const;
 
@@ -31,12 +31,17 @@ export default defineRule({
       if (isImmutableClass(verdict.class)) return [];
       // Every class that is not immutable is one of these three.
       const what = WHAT[verdict.class as keyof typeof WHAT];
-      const remedy = `push it as ${writtenRepository(image.ref)}:v1.4.2 or pin a digest`;
+      const repository = writtenRepository(image.ref);
+      // A registry host has no length limit in the grammar; keep a monstrous one out of the message.
+      const remedy =
+        repository.length <= 200
+          ? `push it as ${repository}:v1.4.2 or pin a digest`
+          : 'push it with a tag such as v1.4.2 or pin a digest';
       return [
         {
           path: `${path}/image`,
           subject: container.image ?? '',
-          message: `container "${container.name}" image "${container.image}" has ${what} (${verdict.reason}): ${remedy}`,
+          message: `container "${container.name}" image ${displayImage(container.image)} has ${what} (${verdict.reason}): ${remedy}`,
         },
       ];
     });

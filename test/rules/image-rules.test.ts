@@ -238,6 +238,8 @@ t.test('an invalid reference is one image-registry finding, never a crash', asyn
     ['', /image is empty/],
     [undefined, /container "app" image \(none\) .*names no image/],
     [42, /container "app" image 42 .*must be a string/],
+    [{ repo: 'x' }, /container "app" image \{"repo":"x"\} .*must be a string, got object/],
+    ['A'.repeat(5000), /image "A{200}…" \(5000 characters\) is not a valid image reference/],
     ['app@sha256:abc', /not a valid digest/],
     [`app@md5:${'a'.repeat(32)}`, /algorithm "md5" is not supported/],
     ['app:' + 'v'.repeat(129), /tag is 129 characters long/],
@@ -313,4 +315,22 @@ t.test('in audit mode the remedy survives the 256-byte warning limit for the see
       );
     }
   }
+});
+
+t.test('an image far longer than any real reference is cut short in every message', async (t) => {
+  // Valid: the grammar puts no limit on the registry host.
+  const huge = `${'a'.repeat(100_000)}.io/app:latest`;
+  const r = await judge(podWith({ containers: [c('app', huge, { imagePullPolicy: 'Never' })] }));
+  const findings = seen(r);
+  t.same(findings.map((f) => f.rule).sort(), ['image-pull-policy', 'image-tag']);
+  for (const f of findings) {
+    t.ok(f.message.length < 600, `${f.rule}: ${f.message.length} characters`);
+    t.match(
+      f.message,
+      `"${'a'.repeat(200)}…" (${huge.length} characters)`,
+      `${f.rule}: says how long it was`,
+    );
+  }
+  t.ok((r.status?.message.length ?? 0) < 1000, 'the denial stays short');
+  t.match(r.status?.message, /push it with a tag such as v1\.4\.2 or pin a digest/);
 });

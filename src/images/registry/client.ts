@@ -75,12 +75,28 @@ export class RegistryClient {
       signal,
       scope: scopeOf(ref),
     });
-    expectFound(answer, `${ref.name}:${tag}`);
-    let digest = header(answer, 'docker-content-digest');
+    // 405: a registry (or proxy) without HEAD. Either way, read the manifest once and hash it.
+    if (answer.status !== 405) expectFound(answer, `${ref.name}:${tag}`);
+    let digest = answer.status === 405 ? undefined : header(answer, 'docker-content-digest');
     if (!digest?.startsWith('sha256:')) {
-      // A registry that does not name the digest on HEAD: read the manifest once and hash it.
       digest = (await this.#getManifest(ref, tag, undefined, signal)).digest;
     }
+    this.#tags.set(key, digest, this.settings.tagTtlMs);
+    return digest;
+  }
+
+  /** Asks whether the registry holds a manifest by digest (HEAD; remembered for the tag TTL). */
+  async confirmDigest(ref: ImageReference, digest: string, signal: AbortSignal): Promise<string> {
+    const key = `${ref.name}@${digest}`;
+    if (this.#content.get(key) || this.#tags.get(key)) return digest;
+    const answer = await this.#http.request(ref.registry, `/v2/${ref.path}/manifests/${digest}`, {
+      method: 'HEAD',
+      accept: MANIFEST_ACCEPT,
+      maxBytes: 0,
+      signal,
+      scope: scopeOf(ref),
+    });
+    expectFound(answer, key);
     this.#tags.set(key, digest, this.settings.tagTtlMs);
     return digest;
   }

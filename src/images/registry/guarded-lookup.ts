@@ -1,7 +1,7 @@
 // DNS resolution that checks before it connects. Node's http/https call `lookup` once per
 // connection and connect to the address it returns, so checking every resolved address here
 // and handing back a checked one leaves no window for a second, different DNS answer
-// (DNS rebinding). IP literals never reach `lookup`: `checkHost` covers them first.
+// (DNS rebinding). IP literals never reach `lookup`: `checkLiteralHost` covers them first.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { blockedAddressReason } from './address-policy.js';
@@ -21,25 +21,29 @@ export const systemResolver: Resolver = async (hostname) =>
     family: a.family === 6 ? 6 : 4,
   }));
 
-function blocked(host: string, address: string, reason: string): RegistryLookupError {
-  const shown = host === address ? address : `${host} (${address})`;
+/** `settingsKey` is the URL's host with its port: the key a policy entry must use to allow it. */
+function blocked(settingsKey: string, address: string, reason: string): RegistryLookupError {
   return new RegistryLookupError(
     LookupFailure.blockedAddress,
-    `refusing to connect to ${shown}: ${reason}; if this registry is really inside your network, ` +
-      `set registries["${host}"].allowPrivateAddress: true in the policy`,
+    `refusing to connect to ${settingsKey} (${address}): ${reason}; if this registry is really inside ` +
+      `your network, set registries["${settingsKey}"].allowPrivateAddress: true in the policy`,
   );
 }
 
 /** Checks an IP-literal host before any socket exists; names are checked in the lookup. */
-export function checkLiteralHost(hostname: string, allowPrivate: boolean): void {
-  const bare = hostname.replace(/^\[|\]$/g, '');
+export function checkLiteralHost(url: URL, allowPrivate: boolean): void {
+  const bare = url.hostname.replace(/^\[|\]$/g, '');
   if (allowPrivate || isIP(bare) === 0) return;
   const reason = blockedAddressReason(bare);
-  if (reason) throw blocked(hostname, bare, reason);
+  if (reason) throw blocked(url.host, bare, reason);
 }
 
 /** A `lookup` for http.request that refuses the request when any resolved address is blocked. */
-export function guardedLookup(resolver: Resolver, allowPrivate: boolean): LookupFunction {
+export function guardedLookup(
+  resolver: Resolver,
+  allowPrivate: boolean,
+  settingsKey: string,
+): LookupFunction {
   return (hostname, options, callback) => {
     const wantAll = typeof options === 'object' && options.all === true;
     resolver(hostname).then(
@@ -55,7 +59,7 @@ export function guardedLookup(resolver: Resolver, allowPrivate: boolean): Lookup
           // address could otherwise reach the private one on a retry or a happy-eyeballs race.
           for (const { address } of addresses) {
             const reason = blockedAddressReason(address);
-            if (reason) return callback(blocked(hostname, address, reason), '');
+            if (reason) return callback(blocked(settingsKey, address, reason), '');
           }
         }
         if (wantAll)

@@ -33,7 +33,7 @@ const agents = {
 export function exchange(url: URL, options: ExchangeOptions): Promise<HttpAnswer> {
   const what = `${options.method} ${url.origin}${url.pathname}`;
   try {
-    checkLiteralHost(url.hostname, options.allowPrivate);
+    checkLiteralHost(url, options.allowPrivate);
   } catch (err) {
     return Promise.reject(asLookupError(err, what));
   }
@@ -45,7 +45,7 @@ export function exchange(url: URL, options: ExchangeOptions): Promise<HttpAnswer
       // Identity only: a compressed body would let a small download expand past the caps.
       headers: { ...options.headers, 'accept-encoding': 'identity', 'user-agent': 'kube-hygiene' },
       agent: agents[url.protocol as keyof typeof agents],
-      lookup: guardedLookup(options.resolver, options.allowPrivate),
+      lookup: guardedLookup(options.resolver, options.allowPrivate, url.host),
       signal: options.signal,
       ...(options.ca ? { ca: options.ca } : {}),
     });

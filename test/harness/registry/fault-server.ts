@@ -103,7 +103,8 @@ export async function startFaultServer(): Promise<FaultServer> {
       };
       return res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : SCHEMA1_BODY);
     }
-    if (fault === 'no-digest') {
+    if (fault === 'no-head' && req.method === 'HEAD') return res.writeHead(405).end();
+    if (fault === 'no-digest' || fault === 'no-head') {
       // A registry that names no digest on HEAD: the client must read the tag once and hash it.
       res.writeHead(200, { 'content-type': MediaType.ociIndex });
       return res.end(req.method === 'HEAD' ? undefined : NO_DIGEST_INDEX);

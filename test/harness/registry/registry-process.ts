@@ -79,7 +79,15 @@ export async function startRegistry(options: RegistryProcessOptions): Promise<Re
   const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', join(dir, 'config.yml')], {
     stdio: ['ignore', out, out],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // If the test process ends without its teardown (a crash, a timeout), take the registry along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.removeListener('exit', killOnExit);
+      resolve();
+    }),
+  );
   const scheme = options.tls ? 'https' : 'http';
   const host = `127.0.0.1:${port}`;
   const stop = async () => {

@@ -82,17 +82,26 @@ t.test('a schema1 manifest gives its architecture', async (t) => {
   t.same(result.ok && result.platforms.map(formatPlatform), ['linux/arm64']);
 });
 
-t.test('a registry that names no digest on HEAD is read once by tag and hashed', async (t) => {
-  const server = await startFaultServer();
-  t.teardown(server.close);
-  const client = clientFor(server);
-  const first = await resolvePlatforms(client, ref(`${server.host}/no-digest:v1`));
-  t.same(first.ok && first.platforms.map(formatPlatform), ['linux/s390x']);
-  t.equal(first.ok && first.digest, `sha256:${createHash('sha256').update(NO_DIGEST_INDEX).digest('hex')}`);
-  await resolvePlatforms(client, ref(`${server.host}/no-digest:v1`));
-  const gets = server.requests.filter((r) => r.method === 'GET').map((r) => r.url);
-  t.same(gets, ['/v2/no-digest/manifests/v1'], 'one GET by tag; then the tag and content are cached');
-});
+t.test(
+  'a registry that names no digest on HEAD (or has no HEAD) is read once by tag and hashed',
+  async (t) => {
+    const server = await startFaultServer();
+    t.teardown(server.close);
+    const client = clientFor(server);
+    const first = await resolvePlatforms(client, ref(`${server.host}/no-digest:v1`));
+    t.same(first.ok && first.platforms.map(formatPlatform), ['linux/s390x']);
+    t.equal(first.ok && first.digest, `sha256:${createHash('sha256').update(NO_DIGEST_INDEX).digest('hex')}`);
+    await resolvePlatforms(client, ref(`${server.host}/no-digest:v1`));
+    const gets = server.requests.filter((r) => r.method === 'GET').map((r) => r.url);
+    t.same(gets, ['/v2/no-digest/manifests/v1'], 'one GET by tag; then the tag and content are cached');
+    const noHead = await resolvePlatforms(client, ref(`${server.host}/no-head:v1`));
+    t.same(
+      noHead.ok && noHead.platforms.map(formatPlatform),
+      ['linux/s390x'],
+      'HEAD answered 405: read by tag',
+    );
+  },
+);
 
 t.test('429 and 5xx rest the registry: Retry-After honoured, pauses doubling without it', async (t) => {
   const server = await startFaultServer();

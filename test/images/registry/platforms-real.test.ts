@@ -5,6 +5,7 @@ import t from 'tap';
 import { formatPlatform, resolvePlatforms } from '../../../src/images/platforms.js';
 import { parseImageReference, type ImageReference } from '../../../src/images/reference.js';
 import { RegistryClient } from '../../../src/images/registry/client.js';
+import { resolveImageDigest } from '../../../src/images/resolve-digest.js';
 import { parseDockerConfig } from '../../../src/images/registry/credentials.js';
 import { LookupFailure } from '../../../src/images/registry/lookup-error.js';
 import {
@@ -55,12 +56,46 @@ for (const mode of Object.values(AuthMode)) {
       );
     }
 
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const manifestGets = seeded.registry.countRequests('GET', '/manifests/');
     const missing = await resolvePlatforms(
       client,
       ref(`${seeded.registry.host}/${MISSING.repo}:${MISSING.tag}`),
     );
     t.equal(!missing.ok && missing.failure, LookupFailure.notFound, 'a tag never pushed is "not found"');
     t.match(!missing.ok && missing.message, /is not in the registry \(was it pushed\?\)/);
+
+    const digestClient = clientFor(seeded);
+    for (const image of seeded.images) {
+      const tagged = await resolveImageDigest(
+        digestClient,
+        ref(`${seeded.registry.host}/${image.repo}:${image.tag}`),
+      );
+      t.equal(tagged.ok && tagged.digest, image.manifest.digest, `${image.repo}: the tag's digest, by HEAD`);
+    }
+    const pinned = seeded.images[1]!;
+    const byDigest = await resolveImageDigest(
+      digestClient,
+      ref(`${seeded.registry.host}/${pinned.repo}@${pinned.manifest.digest}`),
+    );
+    t.ok(byDigest.ok, 'a pushed digest exists');
+    const neverPushed = `sha256:${'0'.repeat(64)}`;
+    const absent = await resolveImageDigest(
+      digestClient,
+      ref(`${seeded.registry.host}/${pinned.repo}@${neverPushed}`),
+    );
+    t.equal(!absent.ok && absent.failure, LookupFailure.notFound, 'a digest never pushed is "not found"');
+    const absentTag = await resolveImageDigest(
+      digestClient,
+      ref(`${seeded.registry.host}/${MISSING.repo}:${MISSING.tag}`),
+    );
+    t.equal(!absentTag.ok && absentTag.failure, LookupFailure.notFound, 'so is a tag never pushed');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    t.equal(
+      seeded.registry.countRequests('GET', '/manifests/'),
+      manifestGets,
+      'existence is asked with HEAD only',
+    );
 
     if (mode !== AuthMode.plain) {
       const anonymous = clientFor(seeded, false);

@@ -111,6 +111,12 @@ t.test('no connection is ever attempted to a blocked address', async (t) => {
     if (!result.ok)
       t.match(result.message, /allowPrivateAddress/, `${host}: the message says how to allow it`);
   }
+  const named = await resolvePlatforms(client, ref(`inside.example.test:${port}/app:v1`));
+  t.match(
+    !named.ok && named.message,
+    `registries["inside.example.test:${port}"].allowPrivateAddress: true`,
+    'the message names the exact policy key that would allow it',
+  );
   const dotted = await resolvePlatforms(client, refWithHost(`[::ffff:127.0.0.1]:${port}`));
   t.equal(failure(dotted), LookupFailure.blockedAddress, '[::ffff:127.0.0.1] is refused');
 

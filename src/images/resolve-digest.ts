@@ -1,0 +1,30 @@
+// Whether an image is in its registry, and the digest its tag names now: what `image-exists`
+// (a 404 means "was it pushed?") and `image-digest` (pin the tag to what it is today) need.
+// One HEAD per tag per TTL, shared by concurrent askers. Never throws.
+import { normalizedString, type ImageReference } from './reference.js';
+import type { RegistryClient } from './registry/client.js';
+import { asLookupError, type LookupFailure } from './registry/lookup-error.js';
+
+export type DigestResult =
+  | { readonly ok: true; readonly image: string; readonly digest: string }
+  | { readonly ok: false; readonly image: string; readonly failure: LookupFailure; readonly message: string };
+
+export async function resolveImageDigest(
+  client: RegistryClient,
+  ref: ImageReference,
+  signal?: AbortSignal,
+): Promise<DigestResult> {
+  const image = normalizedString(ref);
+  try {
+    const digest = await client.share(
+      `digest ${image}`,
+      (budget) =>
+        ref.digest ? client.confirmDigest(ref, ref.digest, budget) : client.resolveDigest(ref, budget),
+      signal,
+    );
+    return { ok: true, image, digest };
+  } catch (err) {
+    const e = asLookupError(err, image);
+    return { ok: false, image, failure: e.failure, message: e.message };
+  }
+}

@@ -33,6 +33,8 @@ export class TokenCache {
     scope: string,
     credential: Credential | undefined,
     fetchRealm: FetchRealm,
+    /** Skip the cache: the registry just refused the cached token (revoked, or scope changed). */
+    fresh = false,
   ): Promise<string> {
     if (!challenge.realm) {
       throw new RegistryLookupError(
@@ -44,7 +46,7 @@ export class TokenCache {
     if (challenge.service) realm.searchParams.set('service', challenge.service);
     realm.searchParams.set('scope', scope);
     const key = `${realm.href} ${credential?.username ?? ''}`;
-    const cached = this.#tokens.get(key);
+    const cached = fresh ? undefined : this.#tokens.get(key);
     if (cached) return cached;
 
     const answer = await fetchRealm(

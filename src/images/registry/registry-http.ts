@@ -50,7 +50,8 @@ export class RegistryHttp {
 
     const challenge = parseChallenge(answer.headers['www-authenticate']);
     if (!challenge) throw unauthorized(registry, 'it sent no challenge this client understands');
-    const auth = await this.#authorize(registry, challenge, req);
+    // When a remembered challenge's token was just refused, fetch a new one instead.
+    const auth = await this.#authorize(registry, challenge, req, known !== undefined);
     if (!auth) throw unauthorized(registry, 'it wants Basic credentials and none are configured for it');
     answer = await this.#follow(
       url,
@@ -65,11 +66,20 @@ export class RegistryHttp {
     return answer;
   }
 
-  async #authorize(registry: string, challenge: Challenge, req: ApiRequest): Promise<string | undefined> {
+  async #authorize(
+    registry: string,
+    challenge: Challenge,
+    req: ApiRequest,
+    fresh = false,
+  ): Promise<string | undefined> {
     const credential = this.deps.credentials.get(registryKey(registry));
     if (challenge.scheme === 'basic') return credential ? basicHeader(credential) : undefined;
-    return this.deps.tokens.authorization(challenge, req.scope, credential, (url, headers, maxBytes) =>
-      this.#follow(url, headers, 'GET', maxBytes, req.signal),
+    return this.deps.tokens.authorization(
+      challenge,
+      req.scope,
+      credential,
+      (url, headers, maxBytes) => this.#follow(url, headers, 'GET', maxBytes, req.signal),
+      fresh,
     );
   }
 

@@ -19,6 +19,8 @@ export interface FaultServer {
   readonly requests: RecordedRequest[];
   /** Where `redirect-*` and `realm-*` faults send the client; set by the test. */
   targets: { redirect: string; realm: string };
+  /** Makes every token issued so far invalid, as a token service that rotates its keys would. */
+  revokeTokens(): void;
   close(): Promise<void>;
 }
 
@@ -88,14 +90,32 @@ export async function startFaultServer(): Promise<FaultServer> {
     url: '',
     requests,
     targets: { redirect: '', realm: '' },
+    revokeTokens: () => void (validToken = ''),
     close: async () => {},
   };
+  let issued = 0;
+  let validToken = '';
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization });
     const match = /^\/v2\/([^/]+)\/manifests\/(.+)$/.exec(req.url ?? '');
     const fault = match?.[1] ?? '';
     const byDigest = match?.[2]?.startsWith('sha256:') ?? false;
     if (req.url?.startsWith('/hang-token')) return; // never answers
+    if (req.url?.startsWith('/token')) {
+      validToken = `token-${++issued}`;
+      return res.writeHead(200).end(JSON.stringify({ token: validToken, expires_in: 300 }));
+    }
+    if (fault === 'bearer' && req.headers.authorization !== `Bearer ${validToken}`) {
+      const challenge = `Bearer realm="${state.url}/token",service="stand-in",scope="repository:bearer:pull"`;
+      return res.writeHead(401, { 'www-authenticate': challenge }).end();
+    }
+    if (fault === 'bearer')
+      return res
+        .writeHead(200, {
+          'content-type': MediaType.dockerSchema1Signed,
+          'docker-content-digest': digestOf(SCHEMA1_BODY),
+        })
+        .end(req.method === 'HEAD' ? undefined : SCHEMA1_BODY);
     if (fault === 'schema1') {
       const headers = {
         'content-type': MediaType.dockerSchema1Signed,

@@ -143,6 +143,17 @@ t.test('429 and 5xx rest the registry: Retry-After honoured, pauses doubling wit
   t.equal(asked(), n + 2, 'asked after 2 s');
 });
 
+t.test('a refused cached token is replaced, not retried', async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  const client = clientFor(server);
+  t.ok((await resolvePlatforms(client, ref(`${server.host}/bearer:v1`))).ok, 'first token');
+  server.revokeTokens();
+  const after = await resolvePlatforms(client, ref(`${server.host}/bearer:v2`));
+  t.ok(after.ok, `a new token after the old one was refused: ${after.ok ? '' : after.message}`);
+  t.equal(server.requests.filter((r) => r.url.startsWith('/token')).length, 2, 'two tokens in all');
+});
+
 t.test('credentials stay with their registry', async (t) => {
   const server = await startFaultServer();
   const storage = await startFaultServer();

@@ -5,6 +5,7 @@ import { parseRetryAfter } from '../../../src/images/registry/backoff.js';
 import { LruCache, SingleFlight, TtlCache } from '../../../src/images/registry/caches.js';
 import { parseChallenge } from '../../../src/images/registry/challenge.js';
 import { parseDockerConfig, registryKey } from '../../../src/images/registry/credentials.js';
+import { RegistryHosts } from '../../../src/images/registry/host-settings.js';
 
 t.test('the LRU is bounded by count and by bytes, dropping the least recently used', async (t) => {
   const lru = new LruCache<Buffer>(3, 100, (b) => b.length);
@@ -99,4 +100,27 @@ t.test('Retry-After as seconds or as an HTTP date', async (t) => {
   t.equal(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now), 0, 'a date in the past means now');
   t.equal(parseRetryAfter('soon', now), undefined);
   t.equal(parseRetryAfter(undefined, now), undefined);
+});
+
+t.test('where a registry lives, and what each host may do', async (t) => {
+  const hosts = new RegistryHosts({
+    'docker.io': { endpoint: 'https://mirror.internal:5000' },
+    '10.0.0.5:30500': { insecure: true, allowPrivateAddress: true },
+  });
+  t.equal(
+    new RegistryHosts().baseUrl('docker.io').href,
+    'https://registry-1.docker.io/',
+    "Docker Hub's API host",
+  );
+  t.equal(hosts.baseUrl('docker.io').href, 'https://mirror.internal:5000/', 'an endpoint replaces it');
+  t.equal(hosts.baseUrl('ghcr.io').href, 'https://ghcr.io/', 'HTTPS by default');
+  t.equal(hosts.baseUrl('10.0.0.5:30500').href, 'http://10.0.0.5:30500/', 'plain HTTP when insecure');
+  t.same(hosts.policyFor(new URL('http://10.0.0.5:30500/v2/')).allowPrivate, true);
+  t.same(hosts.policyFor(new URL('https://mirror.internal:5000/v2/')).allowPrivate, false);
+  t.throws(() => hosts.policyFor(new URL('http://ghcr.io/v2/')), { failure: 'insecure-refused' });
+  t.throws(
+    () => hosts.policyFor(new URL('http://10.0.0.5:30501/v2/')),
+    { failure: 'insecure-refused' },
+    'per port',
+  );
 });

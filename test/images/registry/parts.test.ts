@@ -6,6 +6,7 @@ import { LruCache, SingleFlight, TtlCache } from '../../../src/images/registry/c
 import { parseChallenge } from '../../../src/images/registry/challenge.js';
 import { parseDockerConfig, registryKey } from '../../../src/images/registry/credentials.js';
 import { RegistryHosts } from '../../../src/images/registry/host-settings.js';
+import { LookupFailure, type RegistryLookupError } from '../../../src/images/registry/lookup-error.js';
 
 t.test('the LRU is bounded by count and by bytes, dropping the least recently used', async (t) => {
   const lru = new LruCache<Buffer>(3, 100, (b) => b.length);
@@ -117,7 +118,17 @@ t.test('where a registry lives, and what each host may do', async (t) => {
   t.equal(hosts.baseUrl('10.0.0.5:30500').href, 'http://10.0.0.5:30500/', 'plain HTTP when insecure');
   t.same(hosts.policyFor(new URL('http://10.0.0.5:30500/v2/')).allowPrivate, true);
   t.same(hosts.policyFor(new URL('https://mirror.internal:5000/v2/')).allowPrivate, false);
-  t.throws(() => hosts.policyFor(new URL('http://ghcr.io/v2/')), { failure: 'insecure-refused' });
+  const failureOf = (url: string) => {
+    try {
+      hosts.policyFor(new URL(url));
+      return 'allowed';
+    } catch (err) {
+      return (err as RegistryLookupError).failure;
+    }
+  };
+  t.equal(failureOf('http://ghcr.io/v2/'), LookupFailure.insecureRefused);
+  t.equal(failureOf('http://10.0.0.5:30501/v2/'), LookupFailure.insecureRefused, 'settings are per port');
+});
   t.throws(
     () => hosts.policyFor(new URL('http://10.0.0.5:30501/v2/')),
     { failure: 'insecure-refused' },

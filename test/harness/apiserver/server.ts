@@ -58,6 +58,8 @@ export async function startApiServer(options: { token?: string } = {}): Promise<
   const server: Server = createServer(tls, (req, res) => {
     requests.push(`${req.method} ${req.url}`);
     const answer = () => {
+      // The client may have gone while the injected latency ran.
+      if (res.destroyed) return;
       if (req.headers.authorization !== `Bearer ${token}`) {
         return sendStatus(res, 401, 'Unauthorized: send the bearer token from the kubeconfig');
       }
@@ -77,7 +79,8 @@ export async function startApiServer(options: { token?: string } = {}): Promise<
     if (faults.latencyMs > 0) setTimeout(answer, faults.latencyMs);
     else answer();
   });
-  server.on('secureConnection', (socket) => {
+  // Raw TCP connections, so even a handshake in progress is cut by down() and close().
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -90,6 +93,7 @@ export async function startApiServer(options: { token?: string } = {}): Promise<
 
   const cutAll = () => {
     for (const socket of sockets) socket.destroy();
+    server.closeAllConnections();
   };
   const stop = async () => {
     if (!server.listening) return;

@@ -54,6 +54,7 @@ export function serveWatch(
   }
   const unsubscribe = store.subscribe((e) => relevant(e) && send(e));
   const timer = watch.timeoutSeconds ? setTimeout(() => res.end(), watch.timeoutSeconds * 1000) : undefined;
+  timer?.unref();
   const close = () => {
     unsubscribe();
     clearTimeout(timer);

@@ -1,0 +1,101 @@
+// One resource kept in memory with the client's ListWatch (what makeInformer builds): list,
+// then watch from the list's resourceVersion; a watch that ends is resumed from the last
+// version seen, and 410 Gone lists again (both inside ListWatch). What ListWatch leaves to its
+// caller is an error (API down, 403): we start it again with capped, jittered backoff.
+import {
+  ListWatch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { SlimmingWatch } from './slim-watch.js';
+import type { SlimObject, Slimmer } from './slim.js';
+
+export interface CachedResource<T extends SlimObject> {
+  readonly name: string;
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): readonly T[];
+  /** True once a list has succeeded. */
+  readonly synced: boolean;
+  /** The last error, until the next successful list or event. */
+  readonly lastError: string | undefined;
+  /** Resolves at the first successful list. */
+  readonly firstSync: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface InformerOptions<T extends SlimObject> {
+  /** What the resource is called in messages (`deployments`). */
+  readonly name: string;
+  /** API path to watch, e.g. /apis/apps/v1/deployments. */
+  readonly path: string;
+  readonly list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  readonly slim: Slimmer<T>;
+  readonly retry?: { readonly firstMs: number; readonly maxMs: number };
+}
+
+export function describeApiError(err: unknown): string {
+  const e = err as { code?: unknown; statusCode?: unknown; message?: string };
+  const status =
+    typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined) return `the API server answered ${status}`;
+  return (e.message ?? String(err)).split('\n')[0] ?? 'unknown error';
+}
+
+export function startInformer<T extends SlimObject>(
+  kc: KubeConfig,
+  options: InformerOptions<T>,
+): CachedResource<T> {
+  const { firstMs, maxMs } = options.retry ?? { firstMs: 500, maxMs: 30_000 };
+  let synced = false;
+  let stopped = false;
+  let failures = 0;
+  let lastError: string | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let markSynced: () => void = () => undefined;
+  const firstSync = new Promise<void>((resolve) => (markSynced = resolve));
+  const healthy = () => {
+    failures = 0;
+    lastError = undefined;
+  };
+
+  const listSlim = async (): Promise<KubernetesListObject<T>> => {
+    const list = await options.list();
+    healthy();
+    // ListWatch stores the items after this promise settles; setImmediate runs after that.
+    setImmediate(() => {
+      synced = true;
+      markSynced();
+    });
+    return { ...list, items: list.items.map(options.slim) };
+  };
+  const watch = new SlimmingWatch(kc, options.slim, healthy);
+  const informer = new ListWatch<T>(options.path, watch, listSlim, false);
+  const retry = (err: unknown) => {
+    lastError = describeApiError(err);
+    if (stopped) return;
+    const delay = Math.min(maxMs, firstMs * 2 ** failures++) * (0.5 + Math.random() / 2);
+    retryTimer = setTimeout(run, delay);
+  };
+  const run = () => void informer.start().catch(retry);
+  informer.on('error', retry);
+  run();
+
+  return {
+    name: options.name,
+    get: (name, namespace) => informer.get(name, namespace),
+    list: (namespace) => informer.list(namespace),
+    get synced() {
+      return synced;
+    },
+    get lastError() {
+      return lastError;
+    },
+    firstSync,
+    async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      await informer.stop();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// Without a cluster connection, rules that judge against the cluster are off. That is said
+// once, where a person will read it (the server's start-up log, the top of `check` output),
+// never as a warning on every admitted object.
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { ConnectionSource } from './connection.js';
+
+export function clusterRuleNotices(policy: CompiledPolicy, source: ConnectionSource): string[] {
+  if (source.kind !== 'none') return [];
+  return policy.rules
+    .filter(({ rule }) => rule.needsCluster)
+    .map(
+      ({ rule }) =>
+        `${rule.id} is off: no cluster connection (${source.reason}); pass --kubeconfig or run in a cluster to turn it on`,
+    );
+}

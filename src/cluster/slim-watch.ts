@@ -1,0 +1,37 @@
+// The client's Watch, with two changes: objects are slimmed as they arrive (so the cache never
+// holds a full manifest), and every watch asks the server to end it after a few minutes and to
+// send bookmarks. A connection that dies silently is then noticed, and resuming costs nothing.
+import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { SlimObject, Slimmer } from './slim.js';
+
+// kube-apiserver picks a random 5-10 minute timeout when none is asked for; asking keeps it bounded.
+const WATCH_TIMEOUT_SECONDS = 300;
+const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+
+export class SlimmingWatch<T extends SlimObject> extends Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly slim: Slimmer<T>,
+    private readonly onEvent: () => void,
+  ) {
+    super(config);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    const params = { timeoutSeconds: WATCH_TIMEOUT_SECONDS, allowWatchBookmarks: true, ...queryParams };
+    return super.watch(
+      path,
+      params,
+      (phase, object: KubernetesObject) => {
+        this.onEvent();
+        callback(phase, OBJECT_EVENTS.has(phase) ? this.slim(object) : object);
+      },
+      done,
+    );
+  }
+}

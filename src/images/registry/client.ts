@@ -145,6 +145,9 @@ export class RegistryClient {
     } catch {
       throw new RegistryLookupError(LookupFailure.badResponse, `manifest ${shown} is not valid JSON`);
     }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new RegistryLookupError(LookupFailure.badResponse, `manifest ${shown} is not a JSON object`);
+    }
     const mediaType = manifestMediaType(header(answer, 'content-type'), json);
     if (!mediaType) {
       throw new RegistryLookupError(

@@ -168,6 +168,8 @@ export async function startFaultServer(): Promise<FaultServer> {
         return res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}');
       case 'html':
         return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login page</html>');
+      case 'json-null':
+        return res.writeHead(200, { 'content-type': MediaType.ociIndex }).end('null');
       case 'garbage':
         return res
           .writeHead(200, { 'content-type': MediaType.ociIndex })

@@ -49,6 +49,7 @@ t.test('each fault fails within the deadline, with a failure that names it', asy
     ['wrong-type', LookupFailure.badResponse, /not an image manifest or index/],
     ['html', LookupFailure.badResponse, /not valid JSON/],
     ['garbage', LookupFailure.badResponse, /not valid JSON/],
+    ['json-null', LookupFailure.badResponse, /not a JSON object/],
     ['gzip-bomb', LookupFailure.badResponse, /not valid JSON/],
     ['oversize', LookupFailure.tooLarge, /over the 4194304-byte cap/],
     ['oversize-chunked', LookupFailure.tooLarge, /over the 4194304-byte cap/],

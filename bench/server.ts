@@ -1,0 +1,257 @@
+// npm run bench:server — the admission server over real TLS with keep-alive, against a bare
+// Fastify TLS server that only parses the body and returns a fixed allowed answer of the same
+// shape (the ceiling for this stack on this machine), in one run, phases interleaved so a noisy
+// machine slows both alike. Prints throughput, p50/p99, the ratio (goal ≥ 0.70), p99 at half the
+// server's own saturation rate (goal < 5 ms), and how long hostile bodies hold the event loop.
+// BENCH_SECONDS (default 4) sets each phase's length, BENCH_CONNECTIONS (default 16) the pool.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import Fastify from 'fastify';
+import { generateCa, generateServingCertificate } from '../src/certs/generate.js';
+import { pacedLoad } from './paced-load.js';
+
+interface Result {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<Result>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const RATIO_GOAL = 0.7;
+const P99_GOAL_MS = 5;
+// BENCH_REVIEWS: comma-separated review files to send in turn (bare names: examples/reviews/).
+const REVIEWS = (process.env.BENCH_REVIEWS ?? 'pod-create.json,deployment-create.json').split(',');
+const bodies = REVIEWS.map((name) =>
+  readFileSync(name.includes('/') ? join(REPO, name) : join(REPO, 'examples/reviews', name), 'utf8'),
+);
+
+/** The bare server: what Fastify + TLS + JSON cost with no decision at all. */
+async function serveBare(port: number, cert: string, key: string) {
+  const app = Fastify({ https: { cert, key, minVersion: 'TLSv1.2' }, bodyLimit: 7 * 1024 * 1024 });
+  app.post('/validate', async (req) => {
+    const { request } = req.body as { request: { uid: string } };
+    return {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: request.uid, allowed: true },
+    };
+  });
+  app.get('/readyz', async () => ({ ready: true }));
+  await app.listen({ port, host: '127.0.0.1' });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(port: number, child: ChildProcess): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const ok = await fetchReady(port).catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server on ${port} did not become ready`);
+}
+
+async function fetchReady(port: number): Promise<boolean> {
+  const res = await autocannon({ url: `https://127.0.0.1:${port}/readyz`, amount: 1, connections: 1 });
+  return res.non2xx === 0 && res.errors === 0 && res.requests.total === 1;
+}
+
+function load(port: number, extra: Record<string, unknown> = {}): Promise<Result> {
+  return autocannon({
+    url: `https://127.0.0.1:${port}/validate?timeout=10s`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    headers: { 'content-type': 'application/json' },
+    requests: bodies.map((body) => ({ method: 'POST', body })),
+    ...extra,
+  });
+}
+
+function check(name: string, r: Result): Result {
+  if (r.errors || r.non2xx || r.timeouts) {
+    throw new Error(`${name}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+  }
+  return r;
+}
+
+const fmt = (r: Result) =>
+  `${Math.round(r.requests.average).toString().padStart(6)} req/s  p50 ${r.latency.p50.toFixed(1)} ms  p99 ${r.latency.p99.toFixed(1)} ms`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function hostileTimings(cert: string, key: string): Promise<string[]> {
+  // In-process through the whole Fastify path (inject): the time one hostile body holds the loop.
+  const { buildServer } = await import('../src/server/build.js');
+  const { createMetrics } = await import('../src/metrics/metrics.js');
+  const { Readiness } = await import('../src/server/readiness.js');
+  const { loadPolicyFile } = await import('../src/policy/load.js');
+  const policy = loadPolicyFile();
+  const app = buildServer({
+    certificates: {
+      current: () => ({ cert, key, notAfter: new Date(), fingerprint: '', subjectAltName: '' }),
+      onChange: () => {},
+    },
+    policy: { current: () => policy, source: 'default' },
+    readiness: new Readiness(),
+    metrics: createMetrics({ defaultMetrics: false }),
+    logger: pino({ level: 'silent' }),
+  });
+  await app.ready();
+  const base = bodies[0]!;
+  const insert = (what: string) => base.replace('"restartPolicy"', `${what},"restartPolicy"`);
+  const cases: [string, string][] = [
+    ['normal Pod review', base],
+    ['500k nested arrays (1 MB)', insert(`"deep":${'['.repeat(500_000)}${']'.repeat(500_000)}`)],
+    ['100k nested objects', insert(`"deep":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`)],
+    ['__proto__ keys ×10k', insert(`"p":[${Array(10_000).fill('{"__proto__":{"x":1}}').join(',')}]`)],
+    ['6 MiB image string', base.replace('family-assistant:phase2', `${'a'.repeat(6 * 1024 * 1024)}:phase2`)],
+    [
+      '7 MiB of small keys',
+      insert(`"many":{${Array.from({ length: 350_000 }, (_, i) => `"k${i}":1`).join(',')}}`),
+    ],
+  ];
+  const lines: string[] = [];
+  for (const [name, payload] of cases) {
+    for (const url of ['/validate', '/mutate']) {
+      const times: number[] = [];
+      let status = 0;
+      for (let i = 0; i < 5; i++) {
+        const started = process.hrtime.bigint();
+        const res = await app.inject({
+          method: 'POST',
+          url,
+          payload,
+          headers: { 'content-type': 'application/json' },
+        });
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+        status = res.statusCode;
+      }
+      lines.push(
+        `  ${name.padEnd(28)} ${url.padEnd(9)} ${(payload.length / 1048576).toFixed(2).padStart(5)} MiB  HTTP ${status}  median ${median(times).toFixed(1).padStart(6)} ms  max ${Math.max(
+          ...times,
+        )
+          .toFixed(1)
+          .padStart(6)} ms`,
+      );
+    }
+  }
+  await app.close();
+  return lines;
+}
+
+async function main() {
+  const main = join(REPO, 'dist/main.js');
+  if (!existsSync(main)) throw new Error('run `npm run build` first: the benchmark starts dist/main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'kube-hygiene-bench-'));
+  const ca = generateCa();
+  const leaf = generateServingCertificate({ ca, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const cert = join(dir, 'tls.crt');
+  const key = join(dir, 'tls.key');
+  writeFileSync(cert, leaf.certPem);
+  writeFileSync(key, leaf.keyPem, { mode: 0o600 });
+
+  const [realPort, metricsPort, barePort] = [await freePort(), await freePort(), await freePort()];
+  // info level, as deployed: one log line per decision is part of the cost (written to /dev/null).
+  const real = spawn(
+    process.execPath,
+    [
+      main,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      `${realPort}`,
+      '--metrics-port',
+      `${metricsPort}`,
+      '--cert',
+      cert,
+      '--key',
+      key,
+      '--drain-delay',
+      '0',
+    ],
+    { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } },
+  );
+  const bare = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--bare', `${barePort}`, cert, key],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const stop = () => {
+    for (const child of [real, bare])
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.on('exit', stop);
+  let halfP99 = Infinity;
+  try {
+    await Promise.all([waitReady(realPort, real), waitReady(barePort, bare)]);
+    console.log(
+      `server benchmark: TLS keep-alive, ${CONNECTIONS} connections, ${SECONDS} s per phase, reviews ${REVIEWS.join(' + ')}`,
+    );
+    await load(realPort, { duration: 1 });
+    await load(barePort, { duration: 1 });
+    const reals: Result[] = [];
+    const bares: Result[] = [];
+    for (let round = 0; round < 2; round++) {
+      reals.push(check('kube-hygiene', await load(realPort)));
+      bares.push(check('bare', await load(barePort)));
+    }
+    const best = (rs: Result[]) => rs.reduce((a, b) => (b.requests.average > a.requests.average ? b : a));
+    const r = best(reals);
+    const b = best(bares);
+    const ratio = r.requests.average / b.requests.average;
+    console.log(`  kube-hygiene /validate  ${fmt(r)}`);
+    console.log(`  bare Fastify TLS        ${fmt(b)}`);
+    console.log(`  throughput ratio ${ratio.toFixed(2)} (goal ≥ ${RATIO_GOAL})`);
+    const rate = Math.max(1, Math.floor(r.requests.average / 2));
+    const halves: [string, number][] = [
+      ['kube-hygiene', realPort],
+      ['bare        ', barePort],
+    ];
+    for (const [name, port] of halves) {
+      const h = await pacedLoad(port, '/validate?timeout=10s', bodies, rate, SECONDS, CONNECTIONS);
+      if (h.errors || h.non2xx)
+        throw new Error(`${name} at half rate: ${h.errors} errors, ${h.non2xx} non-2xx`);
+      console.log(
+        `  ${name} paced at ${rate} req/s (half of kube-hygiene's saturation): ${Math.round(h.rate)} req/s  p50 ${h.p50.toFixed(2)} ms  p99 ${h.p99.toFixed(2)} ms`,
+      );
+      if (port === realPort) halfP99 = h.p99;
+    }
+    console.log(`  p99 goal at half saturation: < ${P99_GOAL_MS} ms`);
+    console.log('hostile bodies, in-process through Fastify (time the event loop is held per request):');
+    for (const line of await hostileTimings(leaf.certPem, leaf.keyPem)) console.log(line);
+    process.exitCode = ratio >= RATIO_GOAL && halfP99 < P99_GOAL_MS ? 0 : 1;
+  } finally {
+    stop();
+  }
+}
+
+if (process.argv[2] === '--bare') {
+  const [port, cert, key] = process.argv.slice(3);
+  await serveBare(Number(port), readFileSync(cert!, 'utf8'), readFileSync(key!, 'utf8'));
+} else {
+  await main();
+}

@@ -19,6 +19,8 @@ export interface FaultServer {
   readonly requests: RecordedRequest[];
   /** Where `redirect-*` and `realm-*` faults send the client; set by the test. */
   targets: { redirect: string; realm: string };
+  /** What the `custom` fault serves on a GET by digest. */
+  custom: { contentType: string; body: Buffer };
   /** Makes every token issued so far invalid, as a token service that rotates its keys would. */
   revokeTokens(): void;
   close(): Promise<void>;
@@ -90,6 +92,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     url: '',
     requests,
     targets: { redirect: '', realm: '' },
+    custom: { contentType: MediaType.ociIndex, body: Buffer.from('{}') },
     revokeTokens: () => void (validToken = ''),
     close: async () => {},
   };
@@ -122,6 +125,13 @@ export async function startFaultServer(): Promise<FaultServer> {
         'docker-content-digest': digestOf(SCHEMA1_BODY),
       };
       return res.writeHead(200, headers).end(req.method === 'HEAD' ? undefined : SCHEMA1_BODY);
+    }
+    if (fault === 'custom' && req.method === 'HEAD') {
+      const headers = {
+        'content-type': state.custom.contentType,
+        'docker-content-digest': digestOf(state.custom.body),
+      };
+      return res.writeHead(200, headers).end();
     }
     if (fault === 'no-head' && req.method === 'HEAD') return res.writeHead(405).end();
     if (fault === 'no-digest' || fault === 'no-head') {
@@ -168,6 +178,8 @@ export async function startFaultServer(): Promise<FaultServer> {
         return res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}');
       case 'html':
         return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login page</html>');
+      case 'custom':
+        return res.writeHead(200, { 'content-type': state.custom.contentType }).end(state.custom.body);
       case 'json-null':
         return res.writeHead(200, { 'content-type': MediaType.ociIndex }).end('null');
       case 'garbage':

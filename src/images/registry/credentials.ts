@@ -3,6 +3,7 @@
 // is base64 "user:password". Credentials belong to one registry host and are only handed
 // out for it; they are never logged (`toJSON` hides them).
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 
 export interface Credential {
   readonly username: string;
@@ -21,11 +22,13 @@ export function registryKey(text: string): string {
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
 }
 
+// JSON (pino, JSON.stringify) and util.inspect (console.log, error dumps) both see a mask.
 function hidden(credential: Credential): Credential {
-  return Object.defineProperty({ ...credential }, 'toJSON', {
-    value: () => ({ username: credential.username, password: '<redacted>' }),
-    enumerable: false,
-  });
+  const masked = () => ({ username: credential.username, password: '<redacted>' });
+  return Object.defineProperties(
+    { ...credential },
+    { toJSON: { value: masked }, [inspect.custom]: { value: masked } },
+  );
 }
 
 /** Parses config.json text; entries that carry no usable user and password are skipped. */

@@ -1,5 +1,6 @@
 // The small parts the client is made of: bounded caches, shared flights, auth challenges,
 // docker config.json credentials and Retry-After.
+import { inspect } from 'node:util';
 import t from 'tap';
 import { parseRetryAfter } from '../../../src/images/registry/backoff.js';
 import { LruCache, SingleFlight, TtlCache } from '../../../src/images/registry/caches.js';
@@ -91,6 +92,8 @@ t.test('docker config.json credentials', async (t) => {
   t.notOk(store.has('quay.io'), 'identity tokens alone are not used');
   t.equal(registryKey('https://REGISTRY-1.docker.io/'), 'docker.io');
   t.notMatch(JSON.stringify([...store.values()]), /hub:pass|token"/, 'never serialised with the password');
+  t.notMatch(inspect(store, { depth: 5 }), /hub:pass|'token'/, 'nor shown by console.log');
+  t.equal(store.get('docker.io')?.password, 'hub:pass', 'while the client still reads it');
   t.throws(() => parseDockerConfig('{not json'));
 });
 

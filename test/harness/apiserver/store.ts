@@ -97,8 +97,13 @@ export class ObjectStore {
   }
 
   list(type: ResourceType, namespace?: string): StoredObject[] {
-    const all = [...(this.objects.get(storageKey(type))?.values() ?? [])];
-    return all.filter((o) => namespace === undefined || o.metadata.namespace === namespace).map(clone);
+    const all = [...(this.objects.get(storageKey(type))?.entries() ?? [])];
+    // etcd keys are /<namespace>/<name>: lists come back in that order.
+    return all
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, object]) => object)
+      .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
+      .map(clone);
   }
 
   /** Forgets every event so far: a watch that resumes from before now gets 410 Gone. */

@@ -2,7 +2,7 @@
 // child process on 127.0.0.1, in a temporary directory of its own; stopped by its PID. Its
 // access log is kept so tests can count the requests it served.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ export interface RegistryProcess {
   readonly dir: string;
   /** Requests the registry logged as served, optionally only those whose method, URI and status match. */
   countRequests(method?: string, uriPart?: string, status?: number): number;
+  /** Resolves once the access log has stopped growing (lines land just after each response). */
+  logSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,15 @@ export async function startRegistry(options: RegistryProcessOptions): Promise<Re
           (!uriPart || r.uri.includes(uriPart)) &&
           (status === undefined || r.status === status),
       ).length,
+    logSettled: async () => {
+      let size = -1;
+      for (let i = 0; i < 40; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const now = statSync(logFile).size;
+        if (now === size) return;
+        size = now;
+      }
+    },
     stop,
   };
 }

@@ -13,9 +13,6 @@ function ref(image: string): ImageReference {
   return parsed.ref;
 }
 
-// The access log line is written just after the response; give it a moment.
-const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
-
 t.test('1,000 concurrent lookups of one image', async (t) => {
   const seeded = await startSeededRegistry(AuthMode.token);
   t.teardown(seeded.stop);
@@ -23,7 +20,7 @@ t.test('1,000 concurrent lookups of one image', async (t) => {
   const client = new RegistryClient({ registries: seeded.settings, timeoutMs: 5000 });
 
   for (const image of [seeded.images[0]!, seeded.images[2]!]) {
-    await settle();
+    await registry.logSettled();
     const before = registry.countRequests();
     const tokensBefore = seeded.tokenServer!.requests.length;
     const target = ref(`${registry.host}/${image.repo}:${image.tag}`);
@@ -32,7 +29,7 @@ t.test('1,000 concurrent lookups of one image', async (t) => {
       results.every((r) => r.ok),
       `${image.repo}: all 1,000 answered`,
     );
-    await settle();
+    await registry.logSettled();
     const manifestPath = `/v2/${image.repo}/manifests/`;
     t.equal(
       registry.countRequests('HEAD', `${manifestPath}${image.tag}`, 200),
@@ -67,15 +64,15 @@ t.test('cached lookups cost nothing; an expired tag costs one HEAD', async (t) =
   const target = ref(`${registry.host}/${image.repo}:${image.tag}`);
 
   t.ok((await resolvePlatforms(client, target)).ok);
-  await settle();
+  await registry.logSettled();
   const afterFirst = registry.countRequests();
   for (let i = 0; i < 50; i++) await resolvePlatforms(client, target);
-  await settle();
+  await registry.logSettled();
   t.equal(registry.countRequests(), afterFirst, '50 more lookups within the tag TTL: no request at all');
 
   clock += 61_000;
   t.ok((await resolvePlatforms(client, target)).ok);
-  await settle();
+  await registry.logSettled();
   t.equal(registry.countRequests() - afterFirst, 1, 'after the TTL: one request');
   t.equal(registry.countRequests('HEAD', `/manifests/${image.tag}`), 2, 'and it is a HEAD of the tag');
 });
@@ -87,7 +84,7 @@ t.test('a missing tag is remembered for the negative TTL only', async (t) => {
   const client = new RegistryClient({ registries: seeded.settings, negativeTtlMs: 10_000, now: () => clock });
   const target = ref(`${seeded.registry.host}/multi:not-pushed-yet`);
   for (let i = 0; i < 20; i++) t.notOk((await resolvePlatforms(client, target)).ok);
-  await settle();
+  await seeded.registry.logSettled();
   t.equal(
     seeded.registry.countRequests('HEAD', '/not-pushed-yet'),
     1,
@@ -95,7 +92,7 @@ t.test('a missing tag is remembered for the negative TTL only', async (t) => {
   );
   clock += 11_000;
   await resolvePlatforms(client, target);
-  await settle();
+  await seeded.registry.logSettled();
   t.equal(
     seeded.registry.countRequests('HEAD', '/not-pushed-yet'),
     2,

@@ -56,7 +56,7 @@ for (const mode of Object.values(AuthMode)) {
       );
     }
 
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await seeded.registry.logSettled();
     const manifestGets = seeded.registry.countRequests('GET', '/manifests/');
     const missing = await resolvePlatforms(
       client,
@@ -90,7 +90,7 @@ for (const mode of Object.values(AuthMode)) {
       ref(`${seeded.registry.host}/${MISSING.repo}:${MISSING.tag}`),
     );
     t.equal(!absentTag.ok && absentTag.failure, LookupFailure.notFound, 'so is a tag never pushed');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await seeded.registry.logSettled();
     t.equal(
       seeded.registry.countRequests('GET', '/manifests/'),
       manifestGets,

@@ -10,11 +10,13 @@ import { WORKLOAD_KINDS } from '../admission/workload.js';
 import { Decision, type Metrics } from '../metrics/metrics.js';
 import type { Endpoint } from '../rules/rule.js';
 import type { PolicySource } from './policy-store.js';
+import type { Readiness } from './readiness.js';
 import { DEFAULT_TIMEOUT_MS, decisionBudget, lateAnswer, parseTimeout, withinDeadline } from './deadline.js';
 
 export interface AdmissionRouteDeps {
   readonly policy: PolicySource;
   readonly metrics: Metrics;
+  readonly readiness: Pick<Readiness, 'draining'>;
   /** Engine collaborators beyond the policy (the cluster view, once it exists). */
   readonly engine?: Omit<EngineDeps, 'policy'>;
 }
@@ -90,6 +92,9 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     );
     // pino skips serialising below its level: the object costs nothing at info.
     req.log.debug({ uid: request.uid, object }, 'admitted object');
+    // Once draining, each answer closes its connection: the client's next request opens a new
+    // one, which the Service routes to a pod that is still ready.
+    if (deps.readiness.draining) reply.header('connection', 'close');
     return reply.code(200).send(body);
   };
 

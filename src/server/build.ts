@@ -54,11 +54,6 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
   certificates.onChange((next) => {
     app.server.setSecureContext({ cert: next.cert, key: next.key, minVersion: MIN_TLS_VERSION });
   });
-  // Once draining, every answer closes its connection: the client's next request opens a new
-  // one, which the Service routes to a pod that is still ready.
-  app.addHook('onSend', async (_req, reply) => {
-    if (deps.readiness.draining) reply.header('connection', 'close');
-  });
   // Fastify accepts text/plain by default; an AdmissionReview is JSON and nothing else.
   app.removeContentTypeParser('text/plain');
 

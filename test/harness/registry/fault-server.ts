@@ -104,6 +104,8 @@ export async function startFaultServer(): Promise<FaultServer> {
     const fault = match?.[1] ?? '';
     const byDigest = match?.[2]?.startsWith('sha256:') ?? false;
     if (req.url?.startsWith('/hang-token')) return; // never answers
+    // Config blobs of the `custom` image are over any sane size: the 1 MiB config cap must hold.
+    if (req.url?.startsWith('/v2/custom/blobs/')) return streamOversize(res, false);
     if (req.url?.startsWith('/token')) {
       validToken = `token-${++issued}`;
       return res.writeHead(200).end(JSON.stringify({ token: validToken, expires_in: 300 }));

@@ -9,6 +9,7 @@ import { RegistryClient } from '../../../src/images/registry/client.js';
 import type { RegistryClientOptions } from '../../../src/images/registry/client-options.js';
 import { parseDockerConfig } from '../../../src/images/registry/credentials.js';
 import { LookupFailure } from '../../../src/images/registry/lookup-error.js';
+import { MediaType } from '../../../src/images/registry/media-types.js';
 import { NO_DIGEST_INDEX, startFaultServer, type FaultServer } from '../../harness/registry/fault-server.js';
 
 const TIMEOUT_MS = 400;
@@ -65,6 +66,26 @@ t.test('each fault fails within the deadline, with a failure that names it', asy
   }
   const loops = server.requests.filter((r) => r.url.includes('/redirect-loop/') && r.method === 'GET').length;
   t.equal(loops, 4, 'a redirect loop is followed 3 times, then dropped');
+});
+
+t.test('a config blob over 1 MiB is refused while it streams', async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  const config = {
+    mediaType: 'application/vnd.oci.image.config.v1+json',
+    digest: `sha256:${'b'.repeat(64)}`,
+    size: 1,
+  };
+  server.custom = {
+    contentType: MediaType.ociManifest,
+    body: Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config, layers: [] }),
+    ),
+  };
+  const { result, ms } = await timed(clientFor(server), `${server.host}/custom:v1`);
+  t.equal(!result.ok && result.failure, LookupFailure.tooLarge);
+  t.match(!result.ok && result.message, /over the 1048576-byte cap/);
+  t.ok(ms < TIMEOUT_MS + SLACK_MS, `answered in ${ms.toFixed(0)} ms`);
 });
 
 t.test("the caller's deadline wins over the lookup timeout", async (t) => {

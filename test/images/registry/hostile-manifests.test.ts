@@ -64,7 +64,9 @@ t.test('generated manifests never make the resolver throw', async (t) => {
           result.platforms.every((p) => typeof p.os === 'string' && typeof p.architecture === 'string')
         );
       }
-      return [LookupFailure.badResponse, LookupFailure.notFound].includes(result.failure as 'bad-response');
+      return [LookupFailure.badResponse, LookupFailure.notFound, LookupFailure.tooLarge].includes(
+        result.failure as 'bad-response',
+      );
     }),
     { numRuns: RUNS, seed: 20261123 },
   );

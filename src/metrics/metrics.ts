@@ -2,7 +2,15 @@
 // can build several). Labels stay low-cardinality: never object names or images.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export const Decision = { allowed: 'allowed', warned: 'warned', denied: 'denied', error: 'error' } as const;
+// unchecked: let through without a decision (deadline passed, or the engine failed).
+// error: refused as malformed (HTTP 4xx), the caller's mistake.
+export const Decision = {
+  allowed: 'allowed',
+  warned: 'warned',
+  denied: 'denied',
+  unchecked: 'unchecked',
+  error: 'error',
+} as const;
 export type Decision = (typeof Decision)[keyof typeof Decision];
 
 export const ReloadResult = { ok: 'ok', refused: 'refused' } as const;

@@ -4,14 +4,21 @@
 // logged only at debug.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { handleReview, type ReviewOutcome } from '../admission/handle.js';
-import type { AdmissionReview, AdmissionReviewResponse } from '../admission/review.js';
+import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from '../admission/review.js';
 import type { EngineDeps, Evaluation } from '../admission/evaluate.js';
 import { WORKLOAD_KINDS } from '../admission/workload.js';
 import { Decision, type Metrics } from '../metrics/metrics.js';
 import type { Endpoint } from '../rules/rule.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
-import { DEFAULT_TIMEOUT_MS, decisionBudget, lateAnswer, parseTimeout, withinDeadline } from './deadline.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  decisionBudget,
+  lateReason,
+  parseTimeout,
+  uncheckedAnswer,
+  withinDeadline,
+} from './deadline.js';
 
 export interface AdmissionRouteDeps {
   readonly policy: PolicySource;
@@ -25,7 +32,9 @@ export interface AdmissionRouteDeps {
 const KNOWN_KINDS = new Set([...WORKLOAD_KINDS, 'HorizontalPodAutoscaler']);
 const kindLabel = (kind: string) => (KNOWN_KINDS.has(kind) ? kind : 'other');
 
-type Answered = { outcome: ReviewOutcome; late: false } | { outcome: AdmissionReviewResponse; late: true };
+type Answered =
+  | { outcome: ReviewOutcome; unchecked?: undefined }
+  | { outcome: AdmissionReviewResponse; unchecked: 'timeout' | 'engine-error' };
 
 function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Decision {
   if (!body.response.allowed) return Decision.denied;
@@ -38,18 +47,32 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
   const answer = (endpoint: Endpoint) => async (req: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
     const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
-    const work = handleReview(req.body, endpoint, { ...deps.engine, policy: deps.policy.current() });
-    const answered: Answered = await withinDeadline<Answered>(
-      work.then((outcome) => ({ outcome, late: false })),
-      decisionBudget(timeoutMs),
-      () => ({ outcome: lateAnswer(req.body as AdmissionReview, timeoutMs), late: true }),
+    const review = req.body as AdmissionReview;
+    const work = handleReview(req.body, endpoint, { ...deps.engine, policy: deps.policy.current() }).then(
+      (outcome): Answered => ({ outcome }),
+      (err: Error): Answered => {
+        // handleReview checks the envelope first: a throw after that is our bug, not the caller's.
+        if (checkReview(req.body).length) throw err;
+        req.log.error(
+          { err, uid: review.request.uid },
+          'the engine failed; answering allowed with a warning',
+        );
+        return {
+          outcome: uncheckedAnswer(review, `failed while checking (${err.message})`),
+          unchecked: 'engine-error',
+        };
+      },
     );
+    const answered = await withinDeadline<Answered>(work, decisionBudget(timeoutMs), () => ({
+      outcome: uncheckedAnswer(review, lateReason(timeoutMs)),
+      unchecked: 'timeout',
+    }));
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     metrics.admissionDuration.observe({ webhook: endpoint }, ms / 1000);
 
     let body: AdmissionReviewResponse;
     let evaluation: Evaluation | undefined;
-    if (answered.late) body = answered.outcome;
+    if (answered.unchecked) body = answered.outcome;
     else if (answered.outcome.statusCode === 400) {
       const { error } = answered.outcome.body;
       metrics.admissionRequests.inc({ webhook: endpoint, kind: '', operation: '', decision: Decision.error });
@@ -61,8 +84,8 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     } else {
       ({ body, evaluation } = answered.outcome);
     }
-    const { request } = req.body as AdmissionReview;
-    const decision = decisionOf(body, evaluation);
+    const { request } = review;
+    const decision = answered.unchecked ? Decision.unchecked : decisionOf(body, evaluation);
     metrics.admissionRequests.inc({
       webhook: endpoint,
       kind: kindLabel(request.kind.kind),
@@ -85,7 +108,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
         mode: evaluation?.mode,
         rules: [...new Set(evaluation?.findings.map((f) => f.rule))],
         ...(evaluation?.skipped && { skipped: evaluation.skipped }),
-        ...(answered.late && { late: true, timeoutMs }),
+        ...(answered.unchecked && { unchecked: answered.unchecked, timeoutMs }),
         ms: Math.round(ms * 100) / 100,
       },
       'admission decision',

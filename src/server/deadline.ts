@@ -39,12 +39,16 @@ export async function withinDeadline<T>(work: Promise<T>, ms: number, late: () =
   }
 }
 
-/** The answer when the decision did not finish in time: let it through, and say so. */
-export function lateAnswer(review: AdmissionReview, timeoutMs: number): AdmissionReviewResponse {
+/**
+ * The answer when no decision could be made in time, or the engine itself failed: let the
+ * request through and say why, as the DESIGN's failure mode asks (never lock the cluster).
+ */
+export function uncheckedAnswer(review: AdmissionReview, why: string): AdmissionReviewResponse {
   const { request } = review;
   const response = respond({ uid: request.uid, subject: { kind: request.kind.kind }, findings: [] });
-  response.warnings = [
-    `kube-hygiene could not finish checking within the ${timeoutMs / 1000}s timeout; this request was let through unchecked`,
-  ];
+  response.warnings = [`kube-hygiene ${why}; this request was let through unchecked`];
   return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
 }
+
+export const lateReason = (timeoutMs: number) =>
+  `could not finish checking within the ${timeoutMs / 1000}s timeout`;

@@ -36,6 +36,8 @@ export interface TestServerOptions {
   readonly args?: readonly string[];
   /** Rules to judge with instead of the real list (a slow rule, to hold requests in flight). */
   readonly rules?: StartOptions['rules'];
+  /** Engine collaborators (a namespace-mode lookup), as the cluster view will pass them. */
+  readonly engine?: StartOptions['engine'];
 }
 
 /** Resolves once `check` returns true, polling; rejects after `ms`. */
@@ -90,7 +92,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const logger = pino({ level: 'info', formatters: { level: (label) => ({ level: label }) } }, sink);
-  const running = await start(config, { logger, rules: options.rules, watch: { debounceMs: 50, pollMs: 0 } });
+  const running = await start(config, {
+    logger,
+    rules: options.rules,
+    engine: options.engine,
+    watch: { debounceMs: 50, pollMs: 0 },
+  });
   const ca = pki.ca.certPem;
   const { port, metricsPort } = running;
   return {

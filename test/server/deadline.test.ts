@@ -68,3 +68,38 @@ t.test('a slow rule cannot make the server miss the deadline', async (t) => {
     t.match(response.warnings[0], new RegExp(`within the ${limit / 1000}s timeout`));
   }
 });
+
+t.test(
+  'an engine failure is answered (allowed, with the reason), logged and counted, never a 500',
+  async (t) => {
+    const { startTestServer } = await import('../harness/server.js');
+    const server = await startTestServer({
+      engine: {
+        namespaceMode: () => {
+          throw new Error('cluster view exploded');
+        },
+      },
+    });
+    t.teardown(() => server.stop());
+    const body = readFileSync(new URL('../../examples/reviews/pod-create.json', import.meta.url), 'utf8');
+    const res = await server.post('/validate', body);
+    t.equal(res.status, 200);
+    const { response } = res.json<{ response: { allowed: boolean; warnings: string[] } }>();
+    t.equal(response.allowed, true);
+    t.match(response.warnings, [/failed while checking \(cluster view exploded\).*let through unchecked/]);
+    t.ok(
+      server.logs.some((l) => l.level === 'error' && /engine failed/.test(l.msg)),
+      'logged as an error',
+    );
+    t.match(
+      server.logs.find((l) => l.msg === 'admission decision'),
+      { decision: 'unchecked', unchecked: 'engine-error' },
+    );
+    t.match(await server.metrics(), /decision="unchecked"\} 1/);
+    t.equal(
+      (await server.post('/validate', '{"kind":"AdmissionReview"}')).status,
+      400,
+      'malformed input is still a 400',
+    );
+  },
+);

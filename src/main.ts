@@ -68,6 +68,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     throw err;
   }
   const portOf = (a: typeof metricsApp) => (a.server.address() as { port: number }).port;
+  const port = portOf(app as never);
+  const metricsPort = portOf(metricsApp);
+  logger.info(
+    { url: `https://${config.host}:${port}`, metrics: `http://${config.host}:${metricsPort}/metrics` },
+    `listening on ${config.host}:${port} (metrics ${metricsPort})`,
+  );
   let stopping: Promise<boolean> | undefined;
 
   const stop = async (): Promise<boolean> => {
@@ -101,8 +107,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     return clean;
   };
   return {
-    port: portOf(app as never),
-    metricsPort: portOf(metricsApp),
+    port,
+    metricsPort,
     readiness,
     policyHash: () => policy.current().hash,
     stop: () => (stopping ??= stop()),

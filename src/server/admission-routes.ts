@@ -3,6 +3,7 @@
 // deadline. Each decision is one info log line and a few counters; the object itself is
 // logged only at debug.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { handleReview, type ReviewOutcome } from '../admission/handle.js';
 import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from '../admission/review.js';
 import type { EngineDeps, Evaluation } from '../admission/evaluate.js';
@@ -24,6 +25,7 @@ export interface AdmissionRouteDeps {
   readonly policy: PolicySource;
   readonly metrics: Metrics;
   readonly readiness: Pick<Readiness, 'draining'>;
+  readonly logger: Logger;
   /** Engine collaborators beyond the policy (the cluster view, once it exists). */
   readonly engine?: Omit<EngineDeps, 'policy'>;
 }
@@ -42,7 +44,7 @@ function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Dec
 }
 
 export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps): void {
-  const { metrics } = deps;
+  const { metrics, logger: log } = deps;
 
   const answer = (endpoint: Endpoint) => async (req: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
@@ -53,10 +55,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
       (err: Error): Answered => {
         // handleReview checks the envelope first: a throw after that is our bug, not the caller's.
         if (checkReview(req.body).length) throw err;
-        req.log.error(
-          { err, uid: review.request.uid },
-          'the engine failed; answering allowed with a warning',
-        );
+        log.error({ err, uid: review.request.uid }, 'the engine failed; answering allowed with a warning');
         return {
           outcome: uncheckedAnswer(review, `failed while checking (${err.message})`),
           unchecked: 'engine-error',
@@ -76,7 +75,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     else if (answered.outcome.statusCode === 400) {
       const { error } = answered.outcome.body;
       metrics.admissionRequests.inc({ webhook: endpoint, kind: '', operation: '', decision: Decision.error });
-      req.log.warn(
+      log.warn(
         { webhook: endpoint, code: error.code, problems: error.details, ms },
         'malformed admission review',
       );
@@ -94,7 +93,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     });
     for (const f of evaluation?.findings ?? []) metrics.findings.inc({ rule: f.rule, action: f.action });
     const object = request.object ?? request.oldObject;
-    req.log.info(
+    log.info(
       {
         webhook: endpoint,
         uid: request.uid,
@@ -114,7 +113,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
       'admission decision',
     );
     // pino skips serialising below its level: the object costs nothing at info.
-    req.log.debug({ uid: request.uid, object }, 'admitted object');
+    log.debug({ uid: request.uid, object }, 'admitted object');
     // Once draining, each answer closes its connection: the client's next request opens a new
     // one, which the Service routes to a pod that is still ready.
     if (deps.readiness.draining) reply.header('connection', 'close');

@@ -1,7 +1,7 @@
 // The admission server as an instance that has not listened yet: TLS (swapped in place when the
 // certificate store reloads), routes, limits, error replies. Only src/main.ts listens; tests
 // build one and listen on an ephemeral port.
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Server } from 'node:https';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
@@ -38,10 +38,10 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
   const { cert, key } = certificates.current();
   const app = Fastify({
     https: { cert, key, minVersion: MIN_TLS_VERSION },
-    loggerInstance: logger,
+    // Fastify's own logger would make a child logger per request and log each one; the route
+    // writes the one line per decision with the server's logger instead.
+    logger: false,
     bodyLimit,
-    // One line per decision is written by the route; a line per request on top is noise.
-    logController: new LogController({ disableRequestLogging: true }),
     // During shutdown, a request that still arrives on a kept-alive connection is answered
     // rather than refused: the API server would count a 503 as a webhook failure.
     return503OnClosing: false,
@@ -62,13 +62,13 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
     if (described) {
       const webhook = req.url.startsWith('/mutate') ? 'mutate' : 'validate';
       metrics.admissionRequests.inc({ webhook, kind: '', operation: '', decision: Decision.error });
-      req.log.warn(
+      logger.warn(
         { url: req.url, status: described.statusCode, code: described.body.error.code },
         'request refused',
       );
       return reply.code(described.statusCode).send(described.body);
     }
-    req.log.error({ err, url: req.url }, 'request failed');
+    logger.error({ err, url: req.url }, 'request failed');
     return reply
       .code(500)
       .send({ error: { code: 'KH_INTERNAL', message: 'internal error; see the server log', details: [] } });

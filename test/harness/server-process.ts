@@ -11,7 +11,7 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly logs: LogLine[];
   stderr: string;
-  /** The HTTPS port from Fastify's "Server listening at" line. */
+  /** The HTTPS port from the server's "listening on" log line. */
   readonly port: Promise<number>;
   /** Exit code (or signal name) once the process ended. */
   readonly exited: Promise<number | string>;
@@ -37,7 +37,7 @@ export function spawnServer(args: readonly string[], env: Record<string, string>
           return;
         }
         logs.push(parsed);
-        const m = /^Server listening at https:\/\/[^\s]+:(\d+)$/.exec(parsed.msg);
+        const m = /^listening on \S+:(\d+) /.exec(parsed.msg);
         if (m) resolve(Number(m[1]));
       });
       child.on('exit', () => reject(new Error(`server exited before listening:\n${handle.stderr}`)));

@@ -48,6 +48,25 @@ function scaleOf(object: StoredObject) {
   };
 }
 
+/**
+ * limit + continue: the continue token remembers the offset and the resourceVersion of the
+ * first page, which every page reports. (A real server reads every page from that snapshot;
+ * this one reads the current state, which a watch from that version then reconciles.)
+ */
+function paginate(items: StoredObject[], query: URLSearchParams, currentRv: string) {
+  const limit = Number(query.get('limit'));
+  const token = query.get('continue');
+  const from = token
+    ? (JSON.parse(Buffer.from(token, 'base64url').toString()) as { rv: string; offset: number })
+    : undefined;
+  const offset = from?.offset ?? 0;
+  const rv = from?.rv ?? currentRv;
+  if (!(limit > 0) || offset + limit >= items.length)
+    return { items: items.slice(offset), rv, next: undefined };
+  const next = Buffer.from(JSON.stringify({ rv, offset: offset + limit })).toString('base64url');
+  return { items: items.slice(offset, offset + limit), rv, next };
+}
+
 /** Answers one request; returns the watch it opened, if any. */
 export function route(store: ObjectStore, req: IncomingMessage, res: ServerResponse): OpenWatch | undefined {
   const url = new URL(req.url ?? '/', 'http://stand-in');
@@ -105,12 +124,14 @@ export function route(store: ObjectStore, req: IncomingMessage, res: ServerRespo
       res,
     );
   }
-  const items = store.list(type, namespace).filter((o) => matchesSelector(o, query.get('labelSelector')));
-  const rv = store.resourceVersion;
-  sendJson(
-    res,
-    200,
-    wantsTable(req.headers.accept) ? tableOf(items, rv) : listOf(type, apiVersion, items, rv),
-  );
+  const all = store.list(type, namespace).filter((o) => matchesSelector(o, query.get('labelSelector')));
+  const page = paginate(all, query, store.resourceVersion);
+  const body = wantsTable(req.headers.accept)
+    ? tableOf(page.items, page.rv)
+    : listOf(type, apiVersion, page.items, page.rv);
+  sendJson(res, 200, {
+    ...body,
+    metadata: { ...body.metadata, ...(page.next ? { continue: page.next } : {}) },
+  });
   return undefined;
 }

@@ -19,6 +19,11 @@ import { describeRequestError } from './request-errors.js';
 export const BODY_LIMIT = 7 * 1024 * 1024;
 // The API server's Go TLS client speaks 1.2 and 1.3; nothing older is needed by anyone.
 export const MIN_TLS_VERSION = 'TLSv1.2';
+// The API server's Go client keeps idle connections for 90 s (IdleConnTimeout). A server that
+// closes first races it: Go sends on a connection being closed, gets EOF, and the call fails
+// (POST is not retried). Idle connections are therefore left for the client to close.
+// https://github.com/golang/go/issues/22158
+export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 
 export interface ServerDeps {
   readonly certificates: Pick<CertificateStore, 'current' | 'onChange'>;
@@ -42,6 +47,7 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
     // writes the one line per decision with the server's logger instead.
     logger: false,
     bodyLimit,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // During shutdown, a request that still arrives on a kept-alive connection is answered
     // rather than refused: the API server would count a 503 as a webhook failure.
     return503OnClosing: false,

@@ -3,7 +3,11 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { handleReview } from '../../src/admission/handle.js';
 import { loadPolicyFile } from '../../src/policy/load.js';
+import { Agent } from 'node:https';
+import { connect } from 'node:tls';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../src/server/build.js';
 import { startTestServer } from '../harness/server.js';
+import { request } from '../harness/tls.js';
 
 const example = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../examples/reviews/${name}`, import.meta.url), 'utf8')) as {
@@ -112,7 +116,6 @@ t.test('an object kind outside the known list is counted as "other"', async (t) 
 });
 
 t.test('TLS below 1.2 is refused', async (t) => {
-  const { connect } = await import('node:tls');
   const error = await new Promise<Error | undefined>((resolve) => {
     const socket = connect(
       {
@@ -138,3 +141,18 @@ t.test('unknown routes get a JSON 404', async (t) => {
   t.equal(res.status, 404);
   t.match(res.json(), { statusCode: 404 });
 });
+
+t.test(
+  'idle connections outlive the API server client idle timeout (90 s), so it closes them first',
+  async (t) => {
+    const { KEEP_ALIVE_TIMEOUT_MS } = await import('../../src/server/build.js');
+    const { Agent } = await import('node:https');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    t.teardown(() => agent.destroy());
+    const res = await (
+      await import('../harness/tls.js')
+    ).request({ port: server.port, ca: server.ca, path: '/healthz', agent });
+    t.equal(res.headers['keep-alive'], `timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
+    t.ok(KEEP_ALIVE_TIMEOUT_MS > 90_000);
+  },
+);

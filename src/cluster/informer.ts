@@ -29,10 +29,20 @@ export interface InformerOptions<T extends SlimObject> {
   readonly name: string;
   /** API path to watch, e.g. /apis/apps/v1/deployments. */
   readonly path: string;
-  readonly list: () => Promise<KubernetesListObject<KubernetesObject>>;
+  /** One page of the list; called until the server stops sending a continue token. */
+  readonly list: (page: ListPage) => Promise<KubernetesListObject<KubernetesObject>>;
   readonly slim: Slimmer<T>;
   readonly retry?: { readonly firstMs: number; readonly maxMs: number };
 }
+
+export interface ListPage {
+  readonly limit: number;
+  readonly _continue?: string;
+}
+
+// Pages keep the full objects of one page in memory at a time, never the whole list: with
+// 50,000 Deployments an unpaged list is ~150 MiB of JSON-derived objects before slimming.
+const PAGE_SIZE = 500;
 
 export function describeApiError(err: unknown): string {
   const e = err as { code?: unknown; statusCode?: unknown; message?: string };
@@ -60,14 +70,21 @@ export function startInformer<T extends SlimObject>(
   };
 
   const listSlim = async (): Promise<KubernetesListObject<T>> => {
-    const list = await options.list();
+    const items: T[] = [];
+    let page = await options.list({ limit: PAGE_SIZE });
+    items.push(...page.items.map(options.slim));
+    while (page.metadata?._continue) {
+      page = await options.list({ limit: PAGE_SIZE, _continue: page.metadata._continue });
+      items.push(...page.items.map(options.slim));
+    }
     healthy();
     // ListWatch stores the items after this promise settles; setImmediate runs after that.
     setImmediate(() => {
       synced = true;
       markSynced();
     });
-    return { ...list, items: list.items.map(options.slim) };
+    // Every page belongs to the snapshot of the first; the last one carries its resourceVersion.
+    return { ...page, items };
   };
   const watch = new SlimmingWatch(kc, options.slim, healthy);
   const informer = new ListWatch<T>(options.path, watch, listSlim, false);

@@ -50,21 +50,21 @@ export class ClusterView implements ClusterLookup {
       Deployment: startInformer(kc, {
         name: 'deployments',
         path: '/apis/apps/v1/deployments',
-        list: () => apps.listDeploymentForAllNamespaces(),
+        list: (page) => apps.listDeploymentForAllNamespaces(page),
         slim: slimObject,
         retry,
       }),
       StatefulSet: startInformer(kc, {
         name: 'statefulsets',
         path: '/apis/apps/v1/statefulsets',
-        list: () => apps.listStatefulSetForAllNamespaces(),
+        list: (page) => apps.listStatefulSetForAllNamespaces(page),
         slim: slimObject,
         retry,
       }),
       ReplicaSet: startInformer(kc, {
         name: 'replicasets',
         path: '/apis/apps/v1/replicasets',
-        list: () => apps.listReplicaSetForAllNamespaces(),
+        list: (page) => apps.listReplicaSetForAllNamespaces(page),
         slim: slimObject,
         retry,
       }),
@@ -72,14 +72,14 @@ export class ClusterView implements ClusterLookup {
     this.hpas = startInformer(kc, {
       name: 'horizontalpodautoscalers',
       path: '/apis/autoscaling/v2/horizontalpodautoscalers',
-      list: () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(),
+      list: (page) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(page),
       slim: slimHpa,
       retry,
     });
     this.namespaces = startInformer(kc, {
       name: 'namespaces',
       path: '/api/v1/namespaces',
-      list: () => core.listNamespace(),
+      list: (page) => core.listNamespace(page),
       slim: slimNamespace,
       retry,
     });

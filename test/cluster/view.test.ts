@@ -112,3 +112,26 @@ t.test('namespace mode labels switch at runtime', async (t) => {
   api.store.put(namespace('team-a', 'strict'));
   await eventually(t, 'an unknown value is ignored', () => view.namespaceMode('team-a') === undefined);
 });
+
+t.test('lists in pages, so a big cluster never arrives as one response', async (t) => {
+  const seed = Array.from({ length: 1201 }, (_, i) => workload('Deployment', `team-${i % 7}`, `app-${i}`));
+  const { api, view } = await standInWithView(t, seed);
+  await view.waitForSync(10_000);
+  const pages = api.requests.filter(
+    (r) => r.startsWith('GET /apis/apps/v1/deployments?') && !r.includes('watch='),
+  );
+  t.equal(pages.length, 3, '1201 Deployments in pages of 500');
+  t.ok(
+    pages.slice(1).every((r) => r.includes('continue=')),
+    'later pages continue the first',
+  );
+  for (const i of [0, 600, 1200]) {
+    t.same(await view.scaleTarget(`team-${i % 7}`, { kind: 'Deployment', name: `app-${i}` }), {
+      state: 'found',
+    });
+  }
+  t.notOk(
+    api.requests.some((r) => r.includes('/namespaces/team-')),
+    'all answered from the cache',
+  );
+});

@@ -96,14 +96,14 @@ export class ObjectStore {
     return object && clone(object);
   }
 
+  /** The stored objects themselves, not copies (a list is serialised at once): never mutate them. */
   list(type: ResourceType, namespace?: string): StoredObject[] {
     const all = [...(this.objects.get(storageKey(type))?.entries() ?? [])];
     // etcd keys are /<namespace>/<name>: lists come back in that order.
     return all
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, object]) => object)
-      .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
-      .map(clone);
+      .filter((o) => namespace === undefined || o.metadata.namespace === namespace);
   }
 
   /** Forgets every event so far: a watch that resumes from before now gets 410 Gone. */

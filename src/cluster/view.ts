@@ -1,9 +1,10 @@
 // The cluster as the webhook sees it: informers for the kinds an HPA usually targets, for HPAs
 // and for Namespaces, plus direct reads for what the cache cannot answer. It implements the
 // narrow ClusterLookup the rules receive and the namespace-mode function the engine takes.
-import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { DirectReads } from './direct-reads.js';
-import { startInformer, type CachedResource } from './informer.js';
+import type { CachedResource } from './informer.js';
+import { startInformers } from './informer-set.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
 import {
   TargetState,
@@ -13,7 +14,7 @@ import {
   type ScaleTargetRef,
   type TargetLookup,
 } from './lookup.js';
-import { slimHpa, slimNamespace, slimObject, type SlimHpa, type SlimObject } from './slim.js';
+import type { SlimHpa, SlimObject } from './slim.js';
 import { namespaceModeOf, type NamespaceMode } from './namespace-mode.js';
 
 export interface ClusterViewOptions {
@@ -31,7 +32,7 @@ export interface Readiness {
 
 export class ClusterView implements ClusterLookup {
   private readonly direct: DirectReads;
-  private readonly targets: Record<string, CachedResource<SlimObject>>;
+  private readonly targets: Readonly<Record<string, CachedResource<SlimObject>>>;
   private readonly hpas: CachedResource<SlimHpa>;
   private readonly namespaces: CachedResource<SlimObject>;
   private readonly deadlineMs: number;
@@ -42,47 +43,11 @@ export class ClusterView implements ClusterLookup {
     this.deadlineMs = options.deadlineMs ?? 2000;
     this.syncGraceMs = options.syncGraceMs ?? 30_000;
     this.direct = new DirectReads(kc, this.deadlineMs);
-    const apps = kc.makeApiClient(AppsV1Api);
-    const autoscaling = kc.makeApiClient(AutoscalingV2Api);
-    const core = kc.makeApiClient(CoreV1Api);
-    const retry = options.retry;
-    this.targets = {
-      Deployment: startInformer(kc, {
-        name: 'deployments',
-        path: '/apis/apps/v1/deployments',
-        list: (page) => apps.listDeploymentForAllNamespaces(page),
-        slim: slimObject,
-        retry,
-      }),
-      StatefulSet: startInformer(kc, {
-        name: 'statefulsets',
-        path: '/apis/apps/v1/statefulsets',
-        list: (page) => apps.listStatefulSetForAllNamespaces(page),
-        slim: slimObject,
-        retry,
-      }),
-      ReplicaSet: startInformer(kc, {
-        name: 'replicasets',
-        path: '/apis/apps/v1/replicasets',
-        list: (page) => apps.listReplicaSetForAllNamespaces(page),
-        slim: slimObject,
-        retry,
-      }),
-    };
-    this.hpas = startInformer(kc, {
-      name: 'horizontalpodautoscalers',
-      path: '/apis/autoscaling/v2/horizontalpodautoscalers',
-      list: (page) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(page),
-      slim: slimHpa,
-      retry,
-    });
-    this.namespaces = startInformer(kc, {
-      name: 'namespaces',
-      path: '/api/v1/namespaces',
-      list: (page) => core.listNamespace(page),
-      slim: slimNamespace,
-      retry,
-    });
+    ({
+      targets: this.targets,
+      hpas: this.hpas,
+      namespaces: this.namespaces,
+    } = startInformers(kc, options.retry));
   }
 
   private get informers(): CachedResource<SlimObject>[] {
@@ -133,6 +98,11 @@ export class ClusterView implements ClusterLookup {
       };
     }
     return { ready: false, detail: `waiting for the first list of ${names}` };
+  }
+
+  /** Objects held per cache (for the kube_hygiene_cache_entries gauge). */
+  cacheEntries(): Record<string, number> {
+    return Object.fromEntries(this.informers.map((i) => [i.name, i.list().length]));
   }
 
   /** Resolves when every informer has listed once, or false after `ms`. */

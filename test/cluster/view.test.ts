@@ -14,6 +14,11 @@ t.test('syncs, answers from the cache and keeps only the fields rules read', asy
   t.equal(view.readiness().ready, false, 'not ready before the first list');
   t.equal(await view.waitForSync(5000), true, 'every informer lists');
   t.equal(view.readiness().ready, true);
+  t.same(
+    view.cacheEntries(),
+    { deployments: 1, statefulsets: 1, replicasets: 1, horizontalpodautoscalers: 1, namespaces: 1 },
+    'one cache per watched resource',
+  );
   const before = api.requests.length;
   for (const kind of ['Deployment', 'StatefulSet', 'ReplicaSet']) {
     const name = { Deployment: 'whisper', StatefulSet: 'postgres', ReplicaSet: 'legacy' }[kind] ?? '';

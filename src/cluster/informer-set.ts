@@ -1,0 +1,53 @@
+// The caches the view keeps, one informer each: what an HPA usually scales, the HPAs, and the
+// Namespaces (for their mode label). RBAC: list + watch on each (see the README).
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { startInformer, type CachedResource, type InformerOptions } from './informer.js';
+import { slimHpa, slimNamespace, slimObject, type SlimHpa, type SlimObject, type Slimmer } from './slim.js';
+
+export interface InformerSet {
+  /** By kind: Deployment, StatefulSet, ReplicaSet. */
+  readonly targets: Readonly<Record<string, CachedResource<SlimObject>>>;
+  readonly hpas: CachedResource<SlimHpa>;
+  readonly namespaces: CachedResource<SlimObject>;
+}
+
+export function startInformers(kc: KubeConfig, retry?: InformerOptions<SlimObject>['retry']): InformerSet {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const start = <T extends SlimObject>(
+    name: string,
+    path: string,
+    list: InformerOptions<T>['list'],
+    slim: Slimmer<T>,
+  ) => startInformer(kc, { name, path, list, slim, retry });
+  return {
+    targets: {
+      Deployment: start(
+        'deployments',
+        '/apis/apps/v1/deployments',
+        (p) => apps.listDeploymentForAllNamespaces(p),
+        slimObject,
+      ),
+      StatefulSet: start(
+        'statefulsets',
+        '/apis/apps/v1/statefulsets',
+        (p) => apps.listStatefulSetForAllNamespaces(p),
+        slimObject,
+      ),
+      ReplicaSet: start(
+        'replicasets',
+        '/apis/apps/v1/replicasets',
+        (p) => apps.listReplicaSetForAllNamespaces(p),
+        slimObject,
+      ),
+    },
+    hpas: start(
+      'horizontalpodautoscalers',
+      '/apis/autoscaling/v2/horizontalpodautoscalers',
+      (p) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(p),
+      slimHpa,
+    ),
+    namespaces: start('namespaces', '/api/v1/namespaces', (p) => core.listNamespace(p), slimNamespace),
+  };
+}

@@ -1,9 +1,18 @@
 // The certificate library, checked with Node's own X.509 and a real TLS handshake the way the
 // API server makes one: trust only the CA, verify the name, TLS 1.2 or later.
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createServer, connect } from 'node:tls';
-import { generateCa, generateServingCertificate } from '../../src/certs/generate.js';
+import {
+  generateCa,
+  generateServingCertificate,
+  KeyType,
+  type IssuedCertificate,
+} from '../../src/certs/generate.js';
 
 const ca = generateCa({ commonName: 'test CA', validityDays: 30 });
 const caCert = new X509Certificate(ca.certPem);
@@ -32,24 +41,34 @@ t.test('the serving certificate carries every SAN, is signed by the CA, and is n
   t.throws(() => generateServingCertificate({ ca, dnsNames: [] }), /at least one DNS name or IP/);
 });
 
-t.test('a client trusting only the CA completes a handshake by service name', async (t) => {
-  const leaf = generateServingCertificate({ ca, dnsNames: ['webhook.ns.svc'] });
+/** A TLS server with `leaf`, and a client that trusts only `caPem` asking for `servername`. */
+async function handshakeWith(leaf: IssuedCertificate, caPem: string, servername: string): Promise<string> {
   const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, minVersion: 'TLSv1.2' }, (s) =>
     s.end('ok'),
   );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => server.close());
   const port = (server.address() as { port: number }).port;
-  const handshake = (servername: string) =>
-    new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, servername, ca: ca.certPem }, () => {
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port, servername, ca: caPem }, () => {
         resolve(socket.getProtocol() ?? '');
         socket.end();
       });
       socket.on('error', reject);
     });
-  t.match(await handshake('webhook.ns.svc'), /^TLSv1\.[23]$/);
-  await t.rejects(handshake('other.ns.svc'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  } finally {
+    server.close();
+  }
+}
+
+t.test('a client trusting only the CA completes a handshake by service name', async (t) => {
+  const leaf = generateServingCertificate({ ca, dnsNames: ['webhook.ns.svc'] });
+  t.match(await handshakeWith(leaf, ca.certPem, 'webhook.ns.svc'), /^TLSv1\.[23]$/);
+  await t.rejects(handshakeWith(leaf, ca.certPem, 'other.ns.svc'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  const stranger = generateCa();
+  await t.rejects(handshakeWith(leaf, stranger.certPem, 'webhook.ns.svc'), {
+    code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  });
 });
 
 t.test('notBefore can be set (rotation tests make certificates that start later)', async (t) => {
@@ -57,3 +76,38 @@ t.test('notBefore can be set (rotation tests make certificates that start later)
   const cert = new X509Certificate(generateServingCertificate({ ca, dnsNames: ['x'], notBefore }).certPem);
   t.equal(Date.parse(cert.validFrom), Math.floor(notBefore.getTime() / 1000) * 1000);
 });
+
+t.test(
+  'ECDSA P-256 and RSA 2048 in every CA / leaf combination: verified by Node, openssl and a handshake',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kube-hygiene-certs-'));
+    for (const caType of [KeyType.rsa2048, KeyType.ecdsaP256]) {
+      const root = caType === KeyType.rsa2048 ? ca : generateCa({ keyType: caType });
+      const rootCert = new X509Certificate(root.certPem);
+      for (const keyType of [KeyType.rsa2048, KeyType.ecdsaP256]) {
+        const name = `${caType} CA → ${keyType} leaf`;
+        const leaf = generateServingCertificate({ ca: root, dnsNames: ['webhook.ns.svc'], keyType });
+        const cert = new X509Certificate(leaf.certPem);
+        const key = createPrivateKey(leaf.keyPem);
+        t.equal(key.asymmetricKeyType, keyType === KeyType.ecdsaP256 ? 'ec' : 'rsa', `${name}: key type`);
+        if (keyType === KeyType.ecdsaP256) t.equal(key.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+        t.ok(cert.checkIssued(rootCert) && cert.verify(rootCert.publicKey), `${name}: signed by the CA`);
+        writeFileSync(join(dir, 'ca.crt'), root.certPem);
+        writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
+        const verdict = execFileSync(
+          'openssl',
+          ['verify', '-CAfile', join(dir, 'ca.crt'), join(dir, 'tls.crt')],
+          {
+            encoding: 'utf8',
+          },
+        );
+        t.match(verdict, /tls\.crt: OK/, `${name}: openssl verify`);
+        t.match(
+          await handshakeWith(leaf, root.certPem, 'webhook.ns.svc'),
+          /^TLSv1\.[23]$/,
+          `${name}: handshake`,
+        );
+      }
+    }
+  },
+);

@@ -82,6 +82,11 @@ export class ClusterView implements ClusterLookup {
     return { state: TargetState.found, hpas: names };
   }
 
+  /** The cached HPAs of `namespace` (all when omitted), slim. */
+  listHpas(namespace?: string): readonly SlimHpa[] {
+    return this.hpas.list(namespace);
+  }
+
   /** The namespace's `kube-hygiene.io/mode` label, as the engine's namespaceMode. */
   namespaceMode = (namespace: string): NamespaceMode | undefined =>
     namespaceModeOf(this.namespaces.get(namespace)?.metadata.labels);

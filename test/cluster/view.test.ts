@@ -2,6 +2,7 @@
 // list + watch, slim cache, direct reads on a miss, namespace modes, and the failure paths.
 import t from 'tap';
 import { standInWithView, workload, hpa, namespace, eventually } from './fixtures.js';
+import { findOrphanedHpas } from '../../src/cluster/orphans.js';
 
 t.test('syncs, answers from the cache and keeps only the fields rules read', async (t) => {
   const { api, view } = await standInWithView(t, [
@@ -139,4 +140,34 @@ t.test('lists in pages, so a big cluster never arrives as one response', async (
     api.requests.some((r) => r.includes('/namespaces/team-')),
     'all answered from the cache',
   );
+});
+
+t.test('orphaned HPAs, as the audit will list them', async (t) => {
+  const { api, view } = await standInWithView(t, [
+    workload('Deployment', 'homelab', 'whisper-v2'),
+    workload('Deployment', 'homelab', 'family-assistant'),
+    hpa('homelab', 'whisper-hpa', { kind: 'Deployment', name: 'whisper' }, 'v1'),
+    hpa('homelab', 'family-assistant-enhanced-hpa', {
+      kind: 'Deployment',
+      name: 'family-assistant-enhanced',
+    }),
+    hpa('homelab', 'family-assistant-hpa', { kind: 'Deployment', name: 'family-assistant' }),
+    hpa('locked', 'guarded-hpa', { kind: 'Deployment', name: 'guarded' }),
+  ]);
+  await view.waitForSync(5000);
+  api.faults.forbidden.push(/\/namespaces\/locked\//);
+  const report = await findOrphanedHpas(view.listHpas(), view);
+  t.same(
+    report.orphaned.map((o) => `${o.namespace}/${o.name} -> ${o.target.kind}/${o.target.name}`),
+    [
+      'homelab/family-assistant-enhanced-hpa -> Deployment/family-assistant-enhanced',
+      'homelab/whisper-hpa -> Deployment/whisper',
+    ],
+  );
+  t.match(
+    report.unchecked,
+    [{ namespace: 'locked', name: 'guarded-hpa', reason: /403/ }],
+    'a 403 is not an orphan',
+  );
+  t.same((await findOrphanedHpas(view.listHpas('homelab'), view)).unchecked, [], 'one namespace at a time');
 });

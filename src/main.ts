@@ -13,7 +13,7 @@ import { buildServer, type ServerDeps } from './server/build.js';
 import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
 import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
-import { Readiness } from './server/readiness.js';
+import { Readiness, type ReadinessCheck } from './server/readiness.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
 
@@ -22,6 +22,8 @@ export interface StartOptions {
   readonly watch?: WatchOptions;
   readonly engine?: ServerDeps['engine'];
   readonly rules?: PolicyStoreOptions['rules'];
+  /** Named readiness checks (a cache that must be warm before traffic), added to /readyz. */
+  readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
 }
 
 export interface RunningServer {
@@ -56,6 +58,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     ...options.watch,
   });
   const readiness = new Readiness();
+  for (const [name, check] of Object.entries(options.readinessChecks ?? {})) readiness.addCheck(name, check);
   const app = buildServer({ certificates, policy, readiness, metrics, logger, engine: options.engine });
   const metricsApp = buildMetricsServer(metrics);
   try {

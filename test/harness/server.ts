@@ -38,6 +38,7 @@ export interface TestServerOptions {
   readonly rules?: StartOptions['rules'];
   /** Engine collaborators (a namespace-mode lookup), as the cluster view will pass them. */
   readonly engine?: StartOptions['engine'];
+  readonly readinessChecks?: StartOptions['readinessChecks'];
 }
 
 /** Resolves once `check` returns true, polling; rejects after `ms`. */
@@ -96,6 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger,
     rules: options.rules,
     engine: options.engine,
+    readinessChecks: options.readinessChecks,
     watch: { debounceMs: 50, pollMs: 0 },
   });
   const ca = pki.ca.certPem;

@@ -149,3 +149,17 @@ t.test('idle connections outlive the API server client idle timeout (90 s), so i
   t.equal(res.headers['keep-alive'], `timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
   t.ok(KEEP_ALIVE_TIMEOUT_MS > 90_000);
 });
+
+t.test('/readyz is 503 with the reason while a registered check fails', async (t) => {
+  let warm = false;
+  const cold = await startTestServer({
+    readinessChecks: { 'cluster cache': () => (warm ? undefined : 'not synced yet') },
+  });
+  t.teardown(() => cold.stop());
+  const before = await cold.get('/readyz');
+  t.equal(before.status, 503);
+  t.match(before.json(), { ready: false, reasons: ['cluster cache: not synced yet'] });
+  t.equal((await cold.get('/healthz')).status, 200, 'alive all the same');
+  warm = true;
+  t.equal((await cold.get('/readyz')).status, 200);
+});

@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import { configHelp, readConfig, type Config } from './config.js';
 import { ensureDevCertificates } from './certs/dev.js';
 import { HygieneError } from './errors.js';
-import { createMetrics } from './metrics/metrics.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
 import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
@@ -22,6 +22,8 @@ export interface StartOptions {
   readonly watch?: WatchOptions;
   readonly engine?: ServerDeps['engine'];
   readonly rules?: PolicyStoreOptions['rules'];
+  /** The metrics registry, when other parts (registry client, cluster view) count into it too. */
+  readonly metrics?: Metrics;
   /** Named readiness checks (a cache that must be warm before traffic), added to /readyz. */
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
 }
@@ -42,7 +44,7 @@ export function createLogger(level: string): Logger {
 export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   if (!config.cert || !config.key) throw new Error('start() needs config.cert and config.key');
   const logger = options.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
   const certificates = openCertificateStore({
     certFile: config.cert,
     keyFile: config.key,

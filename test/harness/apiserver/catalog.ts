@@ -27,7 +27,8 @@ const type = (
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('', 'v1', 'Namespace', 'namespaces', false, [], ['ns']),
   type('', 'v1', 'Pod', 'pods'),
-  type('', 'v1', 'ServiceAccount', 'serviceaccounts'),
+  type('', 'v1', 'ServiceAccount', 'serviceaccounts', true, [], ['sa']),
+  type('', 'v1', 'Secret', 'secrets'),
   type('apps', 'v1', 'Deployment', 'deployments', true, ['scale', 'status'], ['deploy']),
   type('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['scale', 'status'], ['sts']),
   type('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['scale', 'status'], ['rs']),

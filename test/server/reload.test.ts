@@ -3,7 +3,8 @@
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { eventually, fingerprintOf, startTestServer } from '../harness/server.js';
-import { servedFingerprint, testPki } from '../harness/tls.js';
+import { join } from 'node:path';
+import { KubeletVolume, servedFingerprint, tempDir, testPki } from '../harness/tls.js';
 
 const podCreate = readFileSync(new URL('../../examples/reviews/pod-create.json', import.meta.url), 'utf8');
 
@@ -144,4 +145,21 @@ t.test('the policy file is reloaded on change; a broken one is refused with ever
   await eventually(async () => (await hash()) === first, 5000, 'the fixed policy');
   t.equal(await allowed(), false, 'a fixed file is taken again');
   t.equal(readFileSync(file, 'utf8'), ENFORCE);
+});
+
+t.test('a policy mounted from a ConfigMap is reloaded when kubelet swaps ..data', async (t) => {
+  const volume = new KubeletVolume(join(tempDir(), 'policy'), { 'policy.yaml': ENFORCE });
+  const server = await startTestServer({ args: ['--policy', volume.path('policy.yaml')] });
+  t.teardown(() => server.stop());
+  const mode = async () => (await server.get('/readyz')).json<{ policy: { mode: string } }>().policy.mode;
+  t.equal(await mode(), 'enforce');
+  volume.swap({ 'policy.yaml': AUDIT });
+  await eventually(async () => (await mode()) === 'audit', 5000, 'the swapped policy');
+  volume.swap({ 'policy.yaml': BROKEN });
+  await eventually(
+    () => server.logs.some((l) => l.msg.startsWith('new policy refused')),
+    5000,
+    'the refusal',
+  );
+  t.equal(await mode(), 'audit', 'the last good policy keeps serving');
 });

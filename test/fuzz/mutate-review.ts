@@ -61,10 +61,9 @@ const mutationArb = fc.record({
   pick: fc.nat(),
 });
 
-function apply(
-  root: Json,
-  m: fc.RecordValue<typeof mutationArb extends fc.Arbitrary<infer T> ? T : never>,
-): void {
+type Mutate = typeof mutationArb extends fc.Arbitrary<infer T> ? T : never;
+
+function apply(root: Json, m: Mutate): void {
   const all = slots(root);
   if (all.length === 0) return;
   const { parent, key } = all[m.at % all.length]!;

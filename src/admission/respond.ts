@@ -9,6 +9,8 @@ import type { Finding } from '../rules/rule.js';
 export const WARNING_MAX_BYTES = 256;
 export const WARNINGS_TOTAL_MAX_BYTES = 4096;
 const ANNOTATION_VALUE_MAX = 8192;
+// A finding quotes what the user wrote (an image can be megabytes): answers stay small whatever it is.
+const FINDING_MAX_BYTES = 1024;
 
 export interface Subject {
   readonly kind: string;
@@ -64,7 +66,11 @@ function auditAnnotations(findings: readonly Finding[]): Record<string, string> 
   for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
   const out: Record<string, string> = {};
   for (const [rule, list] of byRule) {
-    const entries = list.map((f) => ({ action: f.action, path: f.path, message: f.message }));
+    const entries = list.map((f) => ({
+      action: f.action,
+      path: truncateBytes(f.path, FINDING_MAX_BYTES),
+      message: truncateBytes(f.message, FINDING_MAX_BYTES),
+    }));
     let value = JSON.stringify(entries);
     while (value.length > ANNOTATION_VALUE_MAX && entries.length > 1) {
       entries.pop();
@@ -81,7 +87,9 @@ function describeSubject({ kind, namespace, name }: Subject): string {
 
 export function denialMessage(subject: Subject, denials: readonly Finding[]): string {
   const head = `kube-hygiene denied ${describeSubject(subject)}: ${denials.length} violation${denials.length === 1 ? '' : 's'}`;
-  return [head, ...denials.map((f) => `- [${f.rule}] ${f.message}`)].join('\n');
+  return [head, ...denials.map((f) => truncateBytes(`- [${f.rule}] ${f.message}`, FINDING_MAX_BYTES))].join(
+    '\n',
+  );
 }
 
 export interface ResponseParts {

@@ -104,3 +104,14 @@ t.test('a patch is only sent with an allowed answer', async (t) => {
   });
   t.notOk(denied.patch);
 });
+
+t.test('a finding quoting megabytes of user input stays small in every part of the answer', async (t) => {
+  const huge = finding('x'.repeat(1_000_000), 'deny');
+  const r = respond({
+    uid: 'u',
+    subject: { kind: 'Pod', name: 'p' },
+    findings: [huge, { ...huge, action: 'warn' }],
+  });
+  t.ok(Buffer.byteLength(JSON.stringify(r)) < 16 * 1024, `${Buffer.byteLength(JSON.stringify(r))} bytes`);
+  t.match(r.status?.message, /…$/);
+});

@@ -63,7 +63,7 @@ function splitReference(s: string): { name: string; tag?: string; digest?: strin
 }
 
 function checkDigest(digest: string): string | undefined {
-  if (!DIGEST.test(digest)) return `"${digest}" is not a valid digest (expected sha256:<64 hex>)`;
+  if (!DIGEST.test(digest)) return `${displayImage(digest)} is not a valid digest (expected sha256:<64 hex>)`;
   const [algorithm, hex] = digest.split(':') as [string, string];
   const length = Object.hasOwn(DIGEST_HEX_LENGTH, algorithm) ? DIGEST_HEX_LENGTH[algorithm] : undefined;
   if (length === undefined) {
@@ -99,12 +99,16 @@ export function parseImageReference(original: string): ParseResult {
   const domain = isDomain ? first : undefined;
   const remote = isDomain ? name.slice(slash + 1) : name;
 
-  if (domain !== undefined && !DOMAIN.test(domain)) return fail(`"${domain}" is not a valid registry host`);
+  if (domain !== undefined && !DOMAIN.test(domain))
+    return fail(`${displayImage(domain)} is not a valid registry host`);
   if (remote === '') return fail('image has no repository path after the registry host');
-  if (remote !== remote.toLowerCase()) return fail(`repository name "${remote}" must be lower case`);
+  if (remote !== remote.toLowerCase())
+    return fail(`repository name ${displayImage(remote)} must be lower case`);
   for (const component of remote.split('/')) {
     if (!PATH_COMPONENT.test(component)) {
-      return fail(`"${component}" is not a valid repository path component in "${remote}"`);
+      return fail(
+        `${displayImage(component)} is not a valid repository path component in ${displayImage(remote)}`,
+      );
     }
   }
   if (tag !== undefined && !TAG.test(tag)) {

@@ -1,5 +1,6 @@
 // ajv errors, said the way a person reads a document: a dotted path and what is wrong there.
 import type { ErrorObject } from 'ajv';
+import { pointerSteps } from './json.js';
 
 /** `/rules/image-tag/mutableTags/2` → `rules.image-tag.mutableTags[2]`. */
 export function dottedPath(steps: readonly string[]): string {
@@ -18,10 +19,7 @@ export interface SchemaProblem {
 }
 
 export function describeSchemaError(error: ErrorObject): SchemaProblem {
-  const steps = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const steps = pointerSteps(error.instancePath);
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case 'additionalProperties':

@@ -4,7 +4,7 @@
 // UPDATE ratchet can soften a rule's `deny` to `warn`, never the other way round.
 import type { V1Container } from '@kubernetes/client-node';
 import type { AdmissionRequest } from './review.js';
-import { findPodSpecs, groupOf, type KubeObject, type PodSpecSite } from './workload.js';
+import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite } from './workload.js';
 import { parseImageReference } from '../images/reference.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
@@ -41,10 +41,6 @@ const JUDGED_SUBRESOURCES = new Set(['', 'ephemeralcontainers']);
 const LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
 const CONTROLLER_SA_PREFIX = 'system:serviceaccount:kube-system:';
 
-function isObject(value: unknown): value is KubeObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): ContainerSite[] {
   const out: ContainerSite[] = [];
   for (const site of sites) {
@@ -52,7 +48,7 @@ function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): 
       const containers: unknown = site.spec[list];
       if (!Array.isArray(containers)) continue;
       containers.forEach((container: V1Container, i) => {
-        if (!isObject(container)) return;
+        if (!isKubeObject(container)) return;
         const image = parseImageReference(container.image as string);
         const exempt = policy.isExemptImage(String(container.image), image.ok ? image.ref : undefined);
         out.push({ container, list, path: `${site.path}/${list}/${i}`, site, image, exempt });
@@ -66,7 +62,7 @@ function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): 
 function creatingController(request: AdmissionRequest, object: KubeObject): string | undefined {
   // The object is whatever the caller sent: check shapes before trusting them.
   const owners: unknown = object.metadata?.ownerReferences;
-  if (!Array.isArray(owners) || !owners.some((ref) => isObject(ref) && ref.controller === true))
+  if (!Array.isArray(owners) || !owners.some((ref) => isKubeObject(ref) && ref.controller === true))
     return undefined;
   const user = request.userInfo?.username ?? '';
   if (user === 'system:kube-controller-manager') return 'kube-controller-manager';
@@ -148,7 +144,7 @@ export async function evaluateRequest(
   }
   if (namespace && policy.exemptNamespaces.has(namespace)) return skip(`namespace ${namespace} is exempt`);
   if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
-  if (!isObject(object)) return skip(`${request.operation} carries no object`);
+  if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
   const run = await runRules(request, object, endpoint, policy, deps.cluster);
   let { findings } = run;
@@ -162,7 +158,7 @@ export async function evaluateRequest(
     const why = `created by ${controller}: its owner was the enforcement point`;
     return { findings: findings.map((f) => soften(f, why)), mode, patch };
   }
-  if (request.operation === 'UPDATE' && isObject(request.oldObject)) {
+  if (request.operation === 'UPDATE' && isKubeObject(request.oldObject)) {
     const { findings: before } = await runRules(request, request.oldObject, endpoint, policy, deps.cluster);
     const known = new Set(before.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
     findings = findings.map((f) =>

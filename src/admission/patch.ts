@@ -9,43 +9,31 @@
 // - Entries appended to an array are added with `/-`, so the user's entries keep their places.
 // https://www.rfc-editor.org/rfc/rfc6902 https://www.rfc-editor.org/rfc/rfc6901
 import { isDeepStrictEqual } from 'node:util';
+import { escapePointerToken, isJsonObject, pointerSteps, type JsonObject } from '../json.js';
 
 export type PatchOperation =
   | { readonly op: 'add'; readonly path: string; readonly value: unknown }
   | { readonly op: 'replace'; readonly path: string; readonly value: unknown }
   | { readonly op: 'remove'; readonly path: string };
 
-type Json = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 // Own members only: a label named `constructor` must not find Object.prototype's.
-const member = (object: Json, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
+const member = (object: JsonObject, key: string): unknown =>
+  Object.hasOwn(object, key) ? object[key] : undefined;
 
-/** One reference token of a JSON pointer (RFC 6901 §3): `~` first, so `/` → `~1` is not re-escaped. */
-export function escapePointerToken(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function unescapePointerToken(token: string): string {
-  return token.replace(/~1/g, '/').replace(/~0/g, '~');
-}
+export { escapePointerToken };
 
 /** The value a JSON pointer names inside `document`, or undefined when any step is missing. */
 export function valueAtPointer(document: unknown, pointer: string): unknown {
-  if (pointer === '') return document;
   let node = document;
-  for (const raw of pointer.slice(1).split('/')) {
-    const token = unescapePointerToken(raw);
+  for (const token of pointerSteps(pointer)) {
     if (Array.isArray(node)) node = /^(0|[1-9][0-9]*)$/.test(token) ? node[Number(token)] : undefined;
-    else if (isRecord(node)) node = member(node, token);
+    else if (isJsonObject(node)) node = member(node, token);
     else return undefined;
   }
   return node;
 }
 
-function diffObjects(before: Json, after: Json, path: string, out: PatchOperation[]): void {
+function diffObjects(before: JsonObject, after: JsonObject, path: string, out: PatchOperation[]): void {
   for (const key of Object.keys(before)) {
     // JSON has no `undefined`: a member a rule set to undefined is a member it removed.
     if (member(after, key) === undefined && before[key] !== undefined) {
@@ -72,7 +60,7 @@ function diffArrays(before: unknown[], after: unknown[], path: string, out: Patc
 function diffValues(before: unknown, after: unknown, path: string, out: PatchOperation[]): void {
   // Most leaves are equal strings and numbers: settle them before any deeper comparison.
   if (before === after) return;
-  if (isRecord(before) && isRecord(after)) diffObjects(before, after, path, out);
+  if (isJsonObject(before) && isJsonObject(after)) diffObjects(before, after, path, out);
   else if (Array.isArray(before) && Array.isArray(after)) diffArrays(before, after, path, out);
   else if (!isDeepStrictEqual(before, after)) out.push({ op: 'replace', path, value: after });
 }

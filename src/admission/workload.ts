@@ -1,6 +1,7 @@
 // Where pod specs live inside the objects the webhook admits. Each kind keeps its pod
 // template at a fixed path; unknown kinds have none and pass untouched.
 import type { V1ObjectMeta, V1PodSpec } from '@kubernetes/client-node';
+import { isJsonObject } from '../json.js';
 
 /** Any Kubernetes object as it arrives: only the envelope is known. */
 export interface KubeObject {
@@ -45,9 +46,10 @@ export function groupOf(apiVersion: unknown): string {
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isRecord = isJsonObject;
+
+/** An object the caller sent, read as a Kubernetes object: every field is still to be checked. */
+export const isKubeObject = isJsonObject as (value: unknown) => value is KubeObject;
 
 function descend(root: unknown, steps: Steps): unknown {
   let node = root;

@@ -6,7 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll, YAMLException } from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
-import type { KubeObject } from '../admission/workload.js';
+import { isKubeObject, type KubeObject } from '../admission/workload.js';
+import { pointerSteps } from '../json.js';
 
 export interface SourceObject {
   /** `path#docIndex`, or `path#docIndex.items[i]` for an item of a List. */
@@ -50,18 +51,9 @@ export function expandPaths(paths: readonly string[], problems: ReadProblem[], p
   return files;
 }
 
-const isObject = (v: unknown): v is KubeObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function steps(pointer: string): string[] {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
 function locator(doc: Document, lines: LineCounter) {
   return (pointer: string): string | undefined => {
-    const node = doc.getIn(steps(pointer), true) as { range?: [number, number, number] } | undefined;
+    const node = doc.getIn(pointerSteps(pointer), true) as { range?: [number, number, number] } | undefined;
     if (!node?.range) return undefined;
     const { line, col } = lines.linePos(node.range[0]);
     return `${line}:${col}`;
@@ -69,11 +61,12 @@ function locator(doc: Document, lines: LineCounter) {
 }
 
 function collect(value: unknown, source: string, locate: SourceObject['locate'], into: SourceObject[]): void {
-  if (!isObject(value)) return; // empty documents between `---` separators
+  if (!isKubeObject(value)) return; // empty documents between `---` separators
   if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
     value.items.forEach((item: unknown, i: number) => {
       const itemPointer = (p: string) => locate(`/items/${i}${p}`);
-      if (isObject(item)) into.push({ source: `${source}.items[${i}]`, object: item, locate: itemPointer });
+      if (isKubeObject(item))
+        into.push({ source: `${source}.items[${i}]`, object: item, locate: itemPointer });
     });
     return;
   }

@@ -1,0 +1,23 @@
+// Reading JSON the caller sent: what shape a value has, and the steps of a JSON pointer.
+// https://www.rfc-editor.org/rfc/rfc6901
+
+export type JsonObject = Record<string, unknown>;
+
+/** A JSON object (not null, not an array): the only thing worth descending into. */
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One reference token of a JSON pointer: `~` first, so `/` → `~1` is not re-escaped. */
+export function escapePointerToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** `/metadata/annotations/a~1b` → ['metadata', 'annotations', 'a/b']; '' → []. */
+export function pointerSteps(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+}

@@ -1,7 +1,8 @@
 // The one place admission responses are built. It also keeps within what the API server
 // accepts: a warning with a control character is dropped by it silently, so they are
 // replaced; warnings are kept to 256 bytes each and 4 KiB in all; audit annotation keys are
-// the rule ids (the API server prefixes the webhook name), values compact JSON.
+// the rule ids (the API server prefixes the webhook name), values compact JSON lists of
+// findings (a denial's entry has no message: the status carries it).
 // https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#response
 import type { AdmissionResponse } from './review.js';
 import type { Finding } from '../rules/rule.js';
@@ -66,11 +67,18 @@ function auditAnnotations(findings: readonly Finding[]): Record<string, string> 
   for (const f of findings) byRule.set(f.rule, [...(byRule.get(f.rule) ?? []), f]);
   const out: Record<string, string> = {};
   for (const [rule, list] of byRule) {
-    const entries = list.map((f) => ({
-      action: f.action,
-      path: truncateBytes(f.path, FINDING_MAX_BYTES),
-      message: truncateBytes(f.message, FINDING_MAX_BYTES),
-    }));
+    // A denial's message is in the answer's status already, which the audit log records as
+    // responseStatus: repeating it here doubled the answer and its cost. Warnings are not
+    // audited, so their messages are kept.
+    const entries = list.map((f) =>
+      f.action === 'deny'
+        ? { action: f.action, path: truncateBytes(f.path, FINDING_MAX_BYTES) }
+        : {
+            action: f.action,
+            path: truncateBytes(f.path, FINDING_MAX_BYTES),
+            message: truncateBytes(f.message, FINDING_MAX_BYTES),
+          },
+    );
     let value = JSON.stringify(entries);
     while (value.length > ANNOTATION_VALUE_MAX && entries.length > 1) {
       entries.pop();

@@ -93,6 +93,20 @@ t.test('audit annotations: one key per rule, compact JSON, valid keys', async (t
   t.match(JSON.parse(value).at(-1), { more: Number });
 });
 
+t.test('a denial is told once: its message in the status, its place in the annotation', async (t) => {
+  const r = respond({
+    uid: 'u',
+    subject: { kind: 'Pod', name: 'p' },
+    findings: [finding('moves', 'deny'), finding('advice', 'warn')],
+  });
+  t.match(r.status?.message, /^- \[image-tag\] moves$/m);
+  t.same(JSON.parse(r.auditAnnotations!['image-tag']!), [
+    { action: 'deny', path: '/spec/containers/0/image' },
+    { action: 'warn', path: '/spec/containers/0/image', message: 'advice' },
+  ]);
+  t.equal(JSON.stringify(r).split('moves').length - 1, 1, 'the denial text appears once in the answer');
+});
+
 t.test('a patch is only sent with an allowed answer', async (t) => {
   const allowed = respond({ uid: 'u', subject: { kind: 'Pod' }, findings: [], patch: 'W10=' });
   t.same(allowed, { uid: 'u', allowed: true, patch: 'W10=', patchType: 'JSONPatch' });

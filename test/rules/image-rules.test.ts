@@ -39,10 +39,21 @@ async function judge(object: KubeObject, policy: CompiledPolicy = DEFAULT, optio
   return outcome.body.response;
 }
 
-/** Every finding, from the audit annotations (one compact JSON list per rule). */
+/**
+ * Every finding, as a reader of the answer sees it: the audit annotations list each rule's
+ * findings (one compact JSON list per rule); a denial's message is its line in the status.
+ */
 function seen(r: AdmissionResponse): SeenFinding[] {
+  const denialLines = new Map<string, string[]>();
+  for (const [, rule, message] of (r.status?.message ?? '').matchAll(/^- \[([a-z-]+)\] (.*)$/gm)) {
+    denialLines.set(rule!, [...(denialLines.get(rule!) ?? []), message!]);
+  }
   return Object.entries(r.auditAnnotations ?? {}).flatMap(([rule, value]) =>
-    (JSON.parse(value) as Omit<SeenFinding, 'rule'>[]).map((f) => ({ rule, ...f })),
+    (JSON.parse(value) as Omit<SeenFinding, 'rule'>[]).map((f) => ({
+      rule,
+      ...f,
+      message: f.action === 'deny' ? denialLines.get(rule)?.shift() : f.message,
+    })),
   );
 }
 

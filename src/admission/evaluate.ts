@@ -5,7 +5,7 @@
 import type { V1Container } from '@kubernetes/client-node';
 import type { AdmissionRequest } from './review.js';
 import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite } from './workload.js';
-import { parseImageReference } from '../images/reference.js';
+import { parseImageReference, type ParseResult } from '../images/reference.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
@@ -41,6 +41,39 @@ const JUDGED_SUBRESOURCES = new Set(['', 'ephemeralcontainers']);
 const LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
 const CONTROLLER_SA_PREFIX = 'system:serviceaccount:kube-system:';
 
+interface ImageFacts {
+  readonly image: ParseResult;
+  readonly exempt: boolean;
+}
+
+// The same few images arrive in review after review (every replica of every rollout): each
+// policy remembers what it concluded about an image string. Bounded in entries (when full, it
+// starts over) and in key length: a hostile megabyte image string is judged, never kept.
+const IMAGE_MEMO_MAX = 4096;
+const IMAGE_KEY_MAX = 512;
+const imageMemos = new WeakMap<CompiledPolicy, Map<string, ImageFacts>>();
+
+function imageFacts(policy: CompiledPolicy, raw: unknown): ImageFacts {
+  const judge = (): ImageFacts => {
+    const image = parseImageReference(raw as string);
+    // Shared by every request that names this image: nothing may change it.
+    if (image.ok) Object.freeze(image.ref);
+    return Object.freeze({
+      image: Object.freeze(image),
+      exempt: policy.isExemptImage(String(raw), image.ok ? image.ref : undefined),
+    });
+  };
+  if (typeof raw !== 'string' || raw.length > IMAGE_KEY_MAX) return judge();
+  let memo = imageMemos.get(policy);
+  if (!memo) imageMemos.set(policy, (memo = new Map()));
+  let facts = memo.get(raw);
+  if (!facts) {
+    if (memo.size >= IMAGE_MEMO_MAX) memo.clear();
+    memo.set(raw, (facts = judge()));
+  }
+  return facts;
+}
+
 function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): ContainerSite[] {
   const out: ContainerSite[] = [];
   for (const site of sites) {
@@ -49,8 +82,7 @@ function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): 
       if (!Array.isArray(containers)) continue;
       containers.forEach((container: V1Container, i) => {
         if (!isKubeObject(container)) return;
-        const image = parseImageReference(container.image as string);
-        const exempt = policy.isExemptImage(String(container.image), image.ok ? image.ref : undefined);
+        const { image, exempt } = imageFacts(policy, container.image);
         out.push({ container, list, path: `${site.path}/${list}/${i}`, site, image, exempt });
       });
     }
@@ -69,6 +101,31 @@ function creatingController(request: AdmissionRequest, object: KubeObject): stri
   return user.startsWith(CONTROLLER_SA_PREFIX) ? user.slice(CONTROLLER_SA_PREFIX.length) : undefined;
 }
 
+// A class rather than an object literal: a literal with a getter is built slowly on every request.
+class Context implements RuleContext {
+  #draft: KubeObject | undefined;
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly operation: Operation,
+    readonly kind: string,
+    readonly namespace: string,
+    readonly object: KubeObject,
+    readonly podSpecs: readonly PodSpecSite[],
+    readonly containers: readonly ContainerSite[],
+    readonly cluster: ClusterLookup | undefined,
+  ) {}
+
+  // A deep copy only when a mutating rule asks for it on the mutating endpoint.
+  get draft(): KubeObject | undefined {
+    return this.endpoint === 'mutate' ? (this.#draft ??= structuredClone(this.object)) : undefined;
+  }
+
+  /** The draft, if a rule asked for it. */
+  get edited(): KubeObject | undefined {
+    return this.#draft;
+  }
+}
+
 interface RuleRun {
   readonly findings: Finding[];
   readonly patch: PatchOperation[];
@@ -81,31 +138,34 @@ async function runRules(
   policy: CompiledPolicy,
   cluster: ClusterLookup | undefined,
 ): Promise<RuleRun> {
-  let draft: KubeObject | undefined;
-  const operation = request.operation as Operation;
   const kind = request.kind.kind;
   const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
-  const ctx: RuleContext = {
+  const ctx = new Context(
     endpoint,
-    operation,
+    request.operation as Operation,
     kind,
-    namespace: request.namespace ?? object.metadata?.namespace ?? '',
+    request.namespace ?? object.metadata?.namespace ?? '',
     object,
     podSpecs,
-    containers: listContainers(podSpecs, policy),
-    // A deep copy only when a mutating rule asks for it on the mutating endpoint.
-    get draft() {
-      return endpoint === 'mutate' ? (draft ??= structuredClone(object)) : undefined;
-    },
+    listContainers(podSpecs, policy),
     cluster,
-  };
+  );
   const findings: Finding[] = [];
   for (const { rule, action, options } of policy.rules) {
     if (!(rule.endpoints ?? DEFAULT_ENDPOINTS).includes(endpoint)) continue;
-    if (!(rule.operations ?? DEFAULT_OPERATIONS).includes(operation)) continue;
+    if (!(rule.operations ?? DEFAULT_OPERATIONS).includes(ctx.operation)) continue;
     try {
-      for (const f of await rule.evaluate(ctx, options)) {
-        findings.push({ ...f, rule: rule.id, action: f.action === 'warn' ? 'warn' : action });
+      const found = rule.evaluate(ctx, options);
+      // Most rules answer synchronously: awaiting only real promises spares a microtask per rule.
+      for (const f of found instanceof Promise ? await found : found) {
+        // Spelled out rather than spread: one object shape keeps this loop fast.
+        findings.push({
+          rule: rule.id,
+          action: f.action === 'warn' ? 'warn' : action,
+          message: f.message,
+          path: f.path,
+          subject: f.subject,
+        });
       }
     } catch (err) {
       // A rule that breaks is our bug, not the caller's: let the object through and say so.
@@ -117,7 +177,7 @@ async function runRules(
       });
     }
   }
-  return { findings, patch: draft ? derivePatch(object, draft) : [] };
+  return { findings, patch: ctx.edited ? derivePatch(object, ctx.edited) : [] };
 }
 
 // The reason leads the message: warnings are cut at 256 bytes, and it is what a reader asks first.

@@ -22,37 +22,29 @@ export default defineRule({
       if (exempt) return [];
       // Manifests are untrusted: the image may be missing or not a string at all.
       const raw: unknown = container.image;
-      const where = `container "${container.name}" image ${displayImage(raw)}`;
-      const at = { path: `${path}/image`, subject: typeof raw === 'string' ? raw : '' };
+      // Messages are built only for findings: most images pass.
+      const where = () => `container "${container.name}" image ${displayImage(raw)}`;
+      const finding = (message: string) => [
+        { path: `${path}/image`, subject: typeof raw === 'string' ? raw : '', message },
+      ];
       if (!image.ok) {
-        return [
-          {
-            ...at,
-            message:
-              `${where} is not a valid image reference (${image.error}), so the kubelet would fail with ` +
-              `InvalidImageName: write it as host/repository:tag, e.g. ${example}/app:v1.4.2`,
-          },
-        ];
+        return finding(
+          `${where()} is not a valid image reference (${image.error}), so the kubelet would fail with ` +
+            `InvalidImageName: write it as host/repository:tag, e.g. ${example}/app:v1.4.2`,
+        );
       }
       const { ref } = image;
       if (!ref.explicitRegistry) {
-        return [
-          {
-            ...at,
-            message:
-              // The remedy comes before the explanation: warnings are cut at 256 bytes.
-              `${where} names no registry: push it as ${example}/${suggestedName(ref)}, or write ` +
-              `${normalizedString(ref)} if Docker Hub is meant (a locally built image exists only on its node)`,
-          },
-        ];
+        // The remedy comes before the explanation: warnings are cut at 256 bytes.
+        return finding(
+          `${where()} names no registry: push it as ${example}/${suggestedName(ref)}, or write ` +
+            `${normalizedString(ref)} if Docker Hub is meant (a locally built image exists only on its node)`,
+        );
       }
       if (allowed.length > 0 && !allowed.some((p) => matchesRegistryPrefix(ref, p))) {
-        return [
-          {
-            ...at,
-            message: `${where} is not from an allowed registry (${allowed.map((p) => p.text).join(', ')}): push it to one of them`,
-          },
-        ];
+        return finding(
+          `${where()} is not from an allowed registry (${allowed.map((p) => p.text).join(', ')}): push it to one of them`,
+        );
       }
       return [];
     });

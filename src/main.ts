@@ -37,13 +37,18 @@ export interface RunningServer {
   stop(): Promise<boolean>;
 }
 
-// Log lines are buffered and written in 4 KiB batches: one write(2) per decision cost more than
-// the decision itself. pino flushes the buffer when the process exits.
+// Log lines are buffered and written in 4 KiB batches (one write(2) per decision line showed
+// in the CPU profile), and at least every FLUSH_MS so a quiet server's lines still show up in
+// `kubectl logs` promptly. pino flushes what is left when the process exits.
+const LOG_FLUSH_MS = 500;
+
 export function createLogger(level: string): Logger {
-  return pino(
+  const logger = pino(
     { level, formatters: { level: (label) => ({ level: label }) } },
     pino.destination({ dest: 1, sync: false, minLength: 4096 }),
   );
+  setInterval(() => logger.flush(), LOG_FLUSH_MS).unref();
+  return logger;
 }
 
 export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -84,6 +89,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     { url: `https://${config.host}:${port}`, metrics: `http://${config.host}:${metricsPort}/metrics` },
     `listening on ${config.host}:${port} (metrics ${metricsPort})`,
   );
+  // The line an operator (and a rollout) waits for: out now, not with the next batch.
+  logger.flush();
   let stopping: Promise<boolean> | undefined;
 
   const stop = async (): Promise<boolean> => {

@@ -8,6 +8,7 @@ import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { request, tempDir, testPki } from '../harness/tls.js';
 import { REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
+import { eventually } from '../harness/server.js';
 
 const CLI = join(REPO, 'dist/cli/main.js');
 const MAIN = join(REPO, 'dist/main.js');
@@ -130,6 +131,10 @@ t.test('npm start (--dev): a development CA and certificate, made once and reuse
   t.teardown(() => killIfRunning(first));
   const port = await first.port;
   const ca = readFileSync(join(certs, 'ca.crt'), 'utf8');
+  // stdout (the listening line) and stderr (the help) are separate pipes: either may arrive first.
+  await eventually(() => first.stderr.includes('kube-hygiene check'), 5000, 'the try-it text').catch(
+    () => {},
+  );
   t.match(
     first.stderr,
     /curl -s --cacert .*ca\.crt .*--data @examples\/reviews\/pod-create\.json/,

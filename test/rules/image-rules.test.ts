@@ -52,7 +52,7 @@ function seen(r: AdmissionResponse): SeenFinding[] {
     (JSON.parse(value) as Omit<SeenFinding, 'rule'>[]).map((f) => ({
       rule,
       ...f,
-      message: f.action === 'deny' ? denialLines.get(rule)?.shift() : f.message,
+      message: f.action === 'deny' ? (denialLines.get(rule)?.shift() ?? '') : f.message,
     })),
   );
 }

@@ -36,6 +36,14 @@ export function describeSchemaError(error: ErrorObject): SchemaProblem {
       return { steps, text: `must be ${JSON.stringify(p.allowedValue)}` };
     case 'format':
       return { steps, text: `must be a valid ${String(p.format)}` };
+    case 'pattern': {
+      // A pattern means nothing to a reader; the schema's description says what is expected.
+      const description = (error.parentSchema as { description?: unknown } | undefined)?.description;
+      return {
+        steps,
+        text: typeof description === 'string' ? `must be ${description}` : 'is not valid here',
+      };
+    }
     default:
       return { steps, text: error.message ?? 'is invalid' };
   }

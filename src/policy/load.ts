@@ -11,7 +11,8 @@ import { describeSchemaError, dottedPath } from '../schema-errors.js';
 
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../policies/default.yaml', import.meta.url));
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true });
+// verbose: errors carry their schema, whose description explains a failed pattern.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
 ajv.addFormat('regex', (s: string) => {
   try {
     new RegExp(s);

@@ -119,7 +119,13 @@ export const policySchema = {
             action: action('deny'),
             allowedRegistries: {
               type: 'array',
-              items: { type: 'string', minLength: 1, pattern: '^[^\\s/]+(/[^\\s/]+)*$' },
+              items: {
+                type: 'string',
+                minLength: 1,
+                pattern: '^[^\\s/*?]+(/[^\\s/*?@:]+)*$',
+                description:
+                  'a registry host with an optional path prefix, without wildcards (ghcr.io/acme admits ghcr.io/acme/api and everything else under it)',
+              },
               default: [],
               description: 'host[:port][/path-prefix]; empty means any registry, as long as one is named',
             },

@@ -81,6 +81,25 @@ t.test('an invalid regular expression is named', async (t) => {
   t.same(err.details, ['p.yaml:3:39: rules.image-tag.extraVersionPatterns[1]: must be a valid regex']);
 });
 
+t.test('a wildcard in allowedRegistries is refused with what to write instead', async (t) => {
+  // A glob here would never match anything: every image would be denied as not allowed.
+  const err = policyError(() =>
+    parsePolicy('rules:\n  image-registry:\n    allowedRegistries: [ghcr.io/acme/*]\n', 'p.yaml'),
+  );
+  t.equal(err.details?.length, 1);
+  t.match(
+    err.details?.[0],
+    /^p\.yaml:3:25: rules\.image-registry\.allowedRegistries\[0\]: must be .*without wildcards/,
+  );
+  t.match(err.details?.[0], /ghcr\.io\/acme admits ghcr\.io\/acme\/api/);
+  t.doesNotThrow(() =>
+    parsePolicy(
+      'rules:\n  image-registry:\n    allowedRegistries: [ghcr.io/acme, "10.0.0.5:30500"]\n',
+      'p.yaml',
+    ),
+  );
+});
+
 t.test('YAML errors and duplicate keys are refused with their position', async (t) => {
   const dup = policyError(() => parsePolicy('mode: audit\nmode: enforce\n', 'dup.yaml'));
   t.equal(dup.code, 'KH_POLICY_INVALID');

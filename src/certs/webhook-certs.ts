@@ -163,13 +163,31 @@ function readFolder(dir: string): Folder {
   const secret = parse(readText(dir, FILES.secret)) as { metadata?: { name?: string; namespace?: string } };
   const { name, namespace } = secret?.metadata ?? {};
   if (!name || !namespace) throw new Error(`${join(dir, FILES.secret)} has no metadata.name/namespace`);
-  return {
+  const folder = {
     ca: { certPem: readText(dir, FILES.ca), keyPem: readText(dir, FILES.caKey) },
     bundle: splitPemBundle(readText(dir, FILES.bundle)),
     serving: { certPem: readText(dir, FILES.cert), keyPem: readText(dir, FILES.key) },
     secretName: name,
     namespace,
   };
+  const pems: [string, string, (pem: string) => unknown][] = [
+    [FILES.ca, folder.ca.certPem, (pem) => new X509Certificate(pem)],
+    [FILES.caKey, folder.ca.keyPem, createPrivateKey],
+    [FILES.cert, folder.serving.certPem, (pem) => new X509Certificate(pem)],
+    [FILES.key, folder.serving.keyPem, createPrivateKey],
+  ];
+  for (const [file, pem, read] of pems) {
+    try {
+      read(pem);
+    } catch (err) {
+      throw new Error(
+        `${join(dir, file)} is not a readable PEM (${(err as Error).message}): restore it from a backup, or start over with generate --force and apply the overlay (the caBundle changes too)`,
+        { cause: err },
+      );
+    }
+  }
+  if (folder.bundle.length === 0) throw new Error(`${join(dir, FILES.bundle)} holds no certificate`);
+  return folder;
 }
 
 const keyTypeOf = (keyPem: string): KeyType =>

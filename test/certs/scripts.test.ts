@@ -5,7 +5,7 @@
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { parse, parseAllDocuments } from 'yaml';
@@ -133,6 +133,11 @@ t.test(
     t.match(script('rotate', ['--out', dir, '--new-ca', '--retire-old-ca']), {
       code: 2,
       stderr: /two steps/,
+    });
+    writeFileSync(join(dir, 'tls.crt'), 'not a certificate\n');
+    t.match(script('rotate', ['--out', dir]), {
+      code: 2,
+      stderr: /tls\.crt is not a readable PEM .*generate --force/,
     });
   },
 );

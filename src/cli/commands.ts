@@ -5,6 +5,10 @@ import { HygieneError } from '../errors.js';
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  certs: {
+    summary: 'generate or rotate the webhook certificates a cluster install needs',
+    load: async () => (await import('./certs.js')).certs,
+  },
   check: {
     summary: 'judge manifests offline (files, directories or -)',
     load: async () => (await import('./check.js')).check,

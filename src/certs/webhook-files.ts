@@ -1,0 +1,82 @@
+// What the certificate scripts write for a cluster, as text: the Secret the server mounts and the
+// kustomize pieces that put the CA bundle into both webhook configurations. Pure: no files here.
+import { stringify } from 'yaml';
+
+export interface WebhookTarget {
+  /** The Service the API server calls (deploy/base/service.yaml). */
+  readonly service: string;
+  readonly namespace: string;
+}
+
+export const DEFAULT_TARGET: WebhookTarget = { service: 'kube-hygiene', namespace: 'kube-hygiene' };
+export const DEFAULT_SECRET_NAME = 'kube-hygiene-tls';
+/** metadata.name of both webhook configurations and the names of their webhooks (deploy/base). */
+export const WEBHOOK_CONFIGURATIONS = {
+  ValidatingWebhookConfiguration: { name: 'kube-hygiene', webhook: 'validate.kube-hygiene.io' },
+  MutatingWebhookConfiguration: { name: 'kube-hygiene', webhook: 'mutate.kube-hygiene.io' },
+} as const;
+
+/**
+ * The names the API server may dial: it verifies `<svc>.<ns>.svc` against the SANs (a CN alone
+ * fails since Kubernetes 1.19); the other forms cover clients inside the namespace and the FQDN.
+ */
+export function serviceDnsNames({ service, namespace }: WebhookTarget): string[] {
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
+}
+
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+/** A kubernetes.io/tls Secret; ca.crt carries the bundle too, so the chain is inspectable in-cluster. */
+export function secretManifest(o: {
+  name: string;
+  namespace: string;
+  certPem: string;
+  keyPem: string;
+  caBundlePem: string;
+}): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name: o.name, namespace: o.namespace, labels: { 'app.kubernetes.io/name': 'kube-hygiene' } },
+    data: { 'tls.crt': base64(o.certPem), 'tls.key': base64(o.keyPem), 'ca.crt': base64(o.caBundlePem) },
+  });
+}
+
+/**
+ * Strategic-merge patches setting caBundle on both configurations: `webhooks` merges by name, so
+ * everything else in deploy/base stays as written.
+ */
+export function caBundlePatch(caBundlePem: string): string {
+  return Object.entries(WEBHOOK_CONFIGURATIONS)
+    .map(([kind, c]) =>
+      stringify({
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind,
+        metadata: { name: c.name },
+        webhooks: [{ name: c.webhook, clientConfig: { caBundle: base64(caBundlePem) } }],
+      }),
+    )
+    .join('---\n');
+}
+
+export const SECRET_FILE = 'secret.yaml';
+export const PATCH_FILE = 'ca-bundle-patch.yaml';
+
+/** A kustomize Component, so an overlay adds the Secret and the bundle with one line. */
+export function componentKustomization(): string {
+  return [
+    '# Written by certs-scripts/generate and certs-scripts/rotate: holds a private key, never commit it.',
+    stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+      kind: 'Component',
+      resources: [SECRET_FILE],
+      patches: [{ path: PATCH_FILE }],
+    }),
+  ].join('\n');
+}

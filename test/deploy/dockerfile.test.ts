@@ -1,0 +1,118 @@
+// No Docker engine runs here, so the Dockerfile is read the way BuildKit reads it (dockerfile-ast)
+// and its properties asserted: stages, pinned and qualified base images (judged by kube-hygiene's
+// own rules), production dependencies only, a numeric non-root user, no shell at run time, an
+// exec-form entry point that exists in the build, and a build context that carries no secret.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { REPO } from '../harness/server-process.js';
+import { tempDir } from '../harness/tls.js';
+
+const dockerfile = DockerfileParser.parse(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
+const froms = dockerfile.getFROMs();
+const stageOf = (line: number) => froms.filter((f) => f.getRange().start.line <= line).length - 1;
+const stages = froms.map((from, i) => ({
+  from,
+  name: from.getBuildStage(),
+  instructions: dockerfile.getInstructions().filter((ins) => stageOf(ins.getRange().start.line) === i),
+}));
+const final = stages.at(-1)!;
+const keyword = (ins: Instruction) => ins.getKeyword();
+const raw = (ins: Instruction) => ins.getRawArgumentsContent() ?? '';
+const copiedFrom = (ins: Instruction) => (ins instanceof Copy ? ins.getFromFlag()?.getValue() : undefined);
+const isExecForm = (ins: Instruction) => (ins.getRawArgumentsContent() ?? '').trim().startsWith('[');
+
+t.test('multi-stage, every base image pinned to a version and registry-qualified', async (t) => {
+  t.ok(stages.length >= 3, `${stages.length} stages`);
+  for (const { from } of stages) {
+    const image = from.getImage() ?? '';
+    t.ok(from.getImageDigest() || /^\d+\.\d+\.\d+/.test(from.getImageTag() ?? ''), `${image}: a version tag`);
+    t.notMatch(from.getImageTag() ?? '', /latest/);
+  }
+  // The same judgement deploy/ gets: each base image in a Pod, through kube-hygiene check.
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'base-images' },
+    spec: { containers: froms.map((f, i) => ({ name: `stage-${i}`, image: f.getImage() })) },
+  };
+  const file = join(tempDir(), 'base-images.json');
+  writeFileSync(file, JSON.stringify(pod));
+  const run = spawnSync(process.execPath, [join(REPO, 'dist/cli/main.js'), 'check', file], {
+    encoding: 'utf8',
+  });
+  t.equal(run.status, 0, `kube-hygiene check passes the base images\n${run.stdout}`);
+  t.match(run.stdout, /checked 1 object in 1 file: 0 denied, 0 warned/);
+  // Built for both architectures: the build stage runs on the builder's platform.
+  t.equal(stages[0]!.from.getPlatformFlag()?.getValue(), '$BUILDPLATFORM');
+  t.notOk(final.from.getPlatformFlag(), 'the run-time image is the target platform');
+});
+
+t.test('production dependencies only in the run-time image', async (t) => {
+  const deps = stages.find((s) =>
+    s.instructions.some(
+      (i) => keyword(i) === 'RUN' && /\bnpm ci\b.*--omit=dev/.test(i.getArgumentsContent() ?? ''),
+    ),
+  );
+  t.ok(deps?.name, 'a named stage runs npm ci --omit=dev');
+  const copies = final.instructions.filter((i) => keyword(i) === 'COPY');
+  const modules = copies.find((c) => /node_modules/.test(raw(c)));
+  t.equal(modules && copiedFrom(modules), deps?.name, 'node_modules come from that stage');
+  t.notOk(
+    final.instructions.some((i) => keyword(i) === 'RUN' && /\bnpm (ci|install|run)\b/.test(raw(i))),
+    'no npm in the run-time stage',
+  );
+  // What the server reads at run time is copied: dist/, the embedded policy, package.json (type: module).
+  const copied = copies.map((c) => c.getArgumentsContent() ?? '').join('\n');
+  for (const needed of ['dist', 'policies', 'package.json']) t.match(copied, needed, `${needed} is copied`);
+});
+
+t.test('non-root by number, no shell at run time, exec-form entry point', async (t) => {
+  const users = final.instructions.filter((i) => keyword(i) === 'USER');
+  const user = users.at(-1)?.getArgumentsContent() ?? '';
+  t.match(user, /^\d+(:\d+)?$/, 'numeric, so runAsNonRoot can verify it');
+  t.not(user.split(':')[0], '0', 'not root');
+  const runs = final.instructions.filter((i) => keyword(i) === 'RUN');
+  t.ok(runs.every(isExecForm), 'every RUN of the run-time stage is exec form (needs no shell)');
+  t.match(runs.map((r) => r.getArgumentsContent()).join(' '), /"\/bin\/sh"/, 'and the shell is removed');
+  const [entrypoint] = final.instructions.filter((i) => keyword(i) === 'ENTRYPOINT');
+  t.ok(entrypoint && isExecForm(entrypoint), 'ENTRYPOINT in exec form');
+  const argv = JSON.parse(entrypoint!.getArgumentsContent()!) as string[];
+  t.equal(argv[0], '/usr/local/bin/node');
+  t.ok(existsSync(join(REPO, argv[1]!.replace(/^\/app\//, ''))), `${argv[1]} exists in the build`);
+  const [cmd] = final.instructions.filter((i) => keyword(i) === 'CMD');
+  t.same(JSON.parse(cmd!.getArgumentsContent()!), ['serve']);
+  t.same(
+    dockerfile
+      .getInstructions()
+      .filter((i) => keyword(i) === 'EXPOSE')
+      .flatMap((i) => i.getArguments().map((a) => a.getValue())),
+    ['8443', '9090'],
+  );
+});
+
+t.test('.dockerignore lets in what the Dockerfile copies and no key', async (t) => {
+  const rules = readFileSync(join(REPO, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  t.equal(rules[0], '*', 'everything is excluded unless listed');
+  const allowed = rules.filter((r) => r.startsWith('!')).map((r) => r.slice(1).replace(/\/$/, ''));
+  const sources = dockerfile
+    .getInstructions()
+    .filter((i) => keyword(i) === 'COPY' && !copiedFrom(i))
+    .flatMap((i) =>
+      i
+        .getArguments()
+        .slice(0, -1)
+        .map((a) => a.getValue()),
+    );
+  for (const source of sources) t.ok(allowed.includes(source), `${source} is in the build context`);
+  for (const secret of ['deploy', '.dev-certs', 'node_modules', 'dist'])
+    t.notOk(
+      allowed.some((a) => a === secret || a.startsWith(`${secret}/`)),
+      `${secret} stays out`,
+    );
+});

@@ -1,0 +1,137 @@
+// deploy/monitoring rendered with kubectl kustomize: valid Prometheus Operator objects that scrape
+// the Service's metrics port, alerts for the five ways admission breaks, and a dashboard. Every
+// PromQL expression parses, and every series it selects is one the server really exports (from
+// the metrics registry it builds, Node process metrics included) with labels that series has.
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { LookupFailure } from '../../src/images/registry/lookup-error.js';
+import { REPO } from '../harness/server-process.js';
+import { deployCopy, find, kubectlWithKustomize, render, type KubeObject } from './render.js';
+import { schemaErrors } from './schemas.js';
+import { selectors, syntaxErrors } from './promql.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML and dashboard JSON are read field by field */
+const objects = parseAllDocuments(
+  execFileSync(kubectlWithKustomize(), ['kustomize', join(REPO, 'deploy/monitoring')], { encoding: 'utf8' }),
+).map((d) => d.toJS() as KubeObject);
+const installed = render(deployCopy(), 'audit');
+const rules = (find(objects, 'PrometheusRule').spec as any).groups.flatMap((g: any) => g.rules) as any[];
+const dashboard = JSON.parse(
+  readFileSync(join(REPO, 'deploy/monitoring/kube-hygiene-dashboard.json'), 'utf8'),
+);
+const panels = dashboard.panels.filter((p: any) => p.type !== 'row') as any[];
+
+/** Series name → its label names, as the server's registry exports them. */
+const exported = new Map<string, Set<string>>();
+for (const metric of createMetrics().registry.getMetricsAsArray() as unknown as {
+  name: string;
+  labelNames?: string[];
+  constructor: { name: string };
+}[]) {
+  const labels = new Set(metric.labelNames ?? []);
+  exported.set(metric.name, labels);
+  if (metric.constructor.name === 'Histogram') {
+    exported.set(`${metric.name}_bucket`, new Set([...labels, 'le']));
+    exported.set(`${metric.name}_sum`, labels);
+    exported.set(`${metric.name}_count`, labels);
+  }
+}
+// Labels Prometheus adds to every scraped series (ServiceMonitor target labels), and `up`.
+const TARGET_LABELS = ['job', 'namespace', 'pod', 'instance', 'service', 'endpoint', 'container'];
+exported.set('up', new Set());
+
+t.test('valid Prometheus Operator objects, scraping the Service’s metrics port', async (t) => {
+  t.same(objects.map((o) => o.kind).sort(), ['ConfigMap', 'PrometheusRule', 'ServiceMonitor']);
+  for (const o of objects) t.equal(schemaErrors(o), '', `${o.kind} ${o.metadata.name}: schema`);
+  const monitor = find(objects, 'ServiceMonitor').spec as any;
+  const service = find(installed, 'Service', 'kube-hygiene');
+  t.match(service.metadata.labels, monitor.selector.matchLabels, 'selects the installed Service');
+  t.same(monitor.namespaceSelector.matchNames, [service.metadata.namespace]);
+  const ports = (service.spec as any).ports.map((p: any) => p.name);
+  for (const e of monitor.endpoints) t.ok(ports.includes(e.port), `endpoint port ${e.port} exists`);
+  const configMap = find(objects, 'ConfigMap', 'kube-hygiene-dashboard');
+  t.equal(configMap.metadata.labels?.grafana_dashboard, '1', 'picked up by the Grafana sidecar');
+  t.same(JSON.parse((configMap.data as any)['kube-hygiene-dashboard.json']), dashboard);
+});
+
+t.test('alerts for each way admission breaks', async (t) => {
+  const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
+  const uses = (alert: string, metric: string) =>
+    t.ok(
+      byName[alert] && selectors(byName[alert].expr).some((s) => s.metric === metric),
+      `${alert} reads ${metric}`,
+    );
+  uses('KubeHygieneWebhookErrors', 'kube_hygiene_admission_requests_total');
+  uses('KubeHygieneLatencyNearTimeout', 'kube_hygiene_admission_duration_seconds_bucket');
+  uses('KubeHygieneCertificateExpiringSoon', 'kube_hygiene_certificate_expiry_seconds');
+  uses('KubeHygieneRegistryLookupsFailing', 'kube_hygiene_registry_lookups_total');
+  uses('KubeHygienePolicyReloadRefused', 'kube_hygiene_policy_reloads_total');
+  t.match(byName.KubeHygieneCertificateExpiringSoon.expr, /< 14 \* 86400$/, '14 days');
+  // The latency threshold sits below the timeout the API server applies.
+  const timeout = (find(installed, 'ValidatingWebhookConfiguration').webhooks as any)[0].timeoutSeconds;
+  const threshold = Number(/> ([\d.]+)\s*$/.exec(byName.KubeHygieneLatencyNearTimeout.expr)?.[1]);
+  t.ok(threshold > 0 && threshold < timeout, `p99 alert at ${threshold} s, timeout ${timeout} s`);
+  // Registry failures are the lookup failures the client reports, except a missing image.
+  const failing = selectors(byName.KubeHygieneRegistryLookupsFailing.expr)
+    .flatMap((s) => s.matchers)
+    .find((m) => m.label === 'result')!;
+  const values: string[] = Object.values(LookupFailure);
+  for (const value of failing.value.split('|'))
+    t.ok(values.includes(value), `result="${value}" is a lookup failure`);
+  t.notOk(
+    failing.value.split('|').includes(LookupFailure.notFound),
+    'a missing image is no registry failure',
+  );
+  for (const r of rules) {
+    t.match(r.labels?.severity, /^(warning|critical)$/, `${r.alert}: severity`);
+    t.ok(r.annotations?.summary && r.annotations?.description, `${r.alert}: summary and description`);
+  }
+});
+
+t.test('the dashboard: panels for decisions, findings by rule, latency, cache and registry', async (t) => {
+  t.equal(dashboard.uid, 'kube-hygiene');
+  t.ok(panels.length >= 10, `${panels.length} panels`);
+  t.equal(new Set(dashboard.panels.map((p: any) => p.id)).size, dashboard.panels.length, 'unique panel ids');
+  for (const p of panels) {
+    t.ok(p.gridPos && p.targets?.length, `${p.title}: placed, with queries`);
+    t.equal(p.datasource.uid, '${datasource}', `${p.title}: the templated data source`);
+  }
+  const metricsShown = new Set(
+    panels.flatMap((p) => p.targets.flatMap((q: any) => selectors(q.expr).map((s) => s.metric))),
+  );
+  for (const m of [
+    'kube_hygiene_admission_requests_total',
+    'kube_hygiene_findings_total',
+    'kube_hygiene_admission_duration_seconds_bucket',
+    'kube_hygiene_cache_entries',
+    'kube_hygiene_registry_lookups_total',
+    'kube_hygiene_certificate_expiry_seconds',
+  ])
+    t.ok(metricsShown.has(m), `shows ${m}`);
+});
+
+t.test('every expression parses and selects series the server exports, by labels they carry', async (t) => {
+  const expressions = [
+    ...rules.map((r) => [`alert ${r.alert}`, r.expr as string]),
+    ...panels.flatMap((p) => p.targets.map((q: any) => [`panel ${p.title}`, q.expr as string])),
+  ];
+  for (const [where, expr] of expressions) {
+    t.same(syntaxErrors(expr!), [], `${where}: parses`);
+    for (const s of selectors(expr!)) {
+      const labels = exported.get(s.metric);
+      t.ok(labels, `${where}: ${s.metric} is exported`);
+      for (const m of s.matchers)
+        t.ok(
+          labels?.has(m.label) || TARGET_LABELS.includes(m.label),
+          `${where}: ${s.metric} has label ${m.label}`,
+        );
+    }
+  }
+  // The checks can fail: a misspelt metric or a syntax error is caught.
+  t.notOk(exported.has(selectors('rate(kube_hygiene_admision_requests_total[5m])')[0]!.metric));
+  t.not(syntaxErrors('sum(rate(kube_hygiene_findings_total[5m])').length, 0);
+});

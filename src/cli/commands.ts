@@ -5,6 +5,10 @@ import { HygieneError } from '../errors.js';
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  audit: {
+    summary: 'judge what a live cluster runs, as enforce mode would (text, json, policyreport)',
+    load: async () => (await import('./audit.js')).audit,
+  },
   check: {
     summary: 'judge manifests offline (files, directories or -)',
     load: async () => (await import('./check.js')).check,

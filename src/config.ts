@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
 import { ErrorCode, HygieneError } from './errors.js';
 import { formatSchemaErrors } from './schema-errors.js';
+import type { ConnectionInputs } from './cluster/connection.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'number', minimum: 0, maximum: 3600 } as const;
@@ -28,6 +29,7 @@ export const configSchema = {
     drainDelay: { ...seconds, default: 3 },
     dev: { type: 'boolean', default: false },
     devCertsDir: { type: 'string', minLength: 1, default: '.dev-certs' },
+    kubeconfig: { type: 'string', minLength: 1 },
   },
 } as const;
 
@@ -87,6 +89,11 @@ export const SETTINGS: Record<Key, { flag: string; env: string; help: string }> 
     env: 'KUBE_HYGIENE_DEV_CERTS_DIR',
     help: 'where --dev keeps its certificates (default .dev-certs)',
   },
+  kubeconfig: {
+    flag: 'kubeconfig',
+    env: 'KUBECONFIG',
+    help: 'cluster to judge against (default: the in-cluster service account; none: cluster rules off)',
+  },
 };
 
 const validate = new Ajv({
@@ -110,7 +117,9 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const raw: Record<string, unknown> = {};
   for (const [key, s] of entries) {
-    const value = values[s.flag] ?? (env[s.env] === '' ? undefined : env[s.env]);
+    let value = values[s.flag] ?? (env[s.env] === '' ? undefined : env[s.env]);
+    // KUBECONFIG may list several files (kubectl merges them); the first one names the cluster.
+    if (key === 'kubeconfig' && typeof value === 'string') value = value.split(':').find(Boolean);
     if (value !== undefined) raw[key] = value;
   }
   if (raw.dev === true || raw.dev === 'true') {
@@ -133,6 +142,17 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv = pro
     throw new HygieneError(ErrorCode.USAGE, 'invalid server settings', named);
   }
   return Object.freeze(config);
+}
+
+/**
+ * What chooseConnection needs: the kubeconfig already read into `config`, and whether this
+ * process runs in a pod (the variable the kubelet sets; the token file is checked there).
+ */
+export function connectionInputs(config: Config, env: NodeJS.ProcessEnv = process.env): ConnectionInputs {
+  return {
+    ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+    env: { KUBERNETES_SERVICE_HOST: env.KUBERNETES_SERVICE_HOST },
+  };
 }
 
 export function configHelp(): string {

@@ -5,14 +5,17 @@ import { realpathSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { configHelp, readConfig, type Config } from './config.js';
+import { configHelp, connectionInputs, readConfig, type Config } from './config.js';
+import { chooseConnection, type ConnectionSource } from './cluster/connection.js';
+import { openCluster } from './cluster/open.js';
+import type { ClusterView, ClusterViewOptions } from './cluster/view.js';
 import { ensureDevCertificates } from './certs/dev.js';
 import { HygieneError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
 import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
-import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
+import { openPolicyStore, type PolicySource, type PolicyStoreOptions } from './server/policy-store.js';
 import { Readiness, type ReadinessCheck } from './server/readiness.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
@@ -26,6 +29,10 @@ export interface StartOptions {
   readonly metrics?: Metrics;
   /** Named readiness checks (a cache that must be warm before traffic), added to /readyz. */
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
+  /** Where the cluster is (main() looks for the in-cluster service account too); default: --kubeconfig or none. */
+  readonly connection?: ConnectionSource;
+  /** Deadlines and retry pacing of the cluster view. */
+  readonly cluster?: ClusterViewOptions;
 }
 
 export interface RunningServer {
@@ -69,9 +76,19 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     rules: options.rules,
     ...options.watch,
   });
+  let view: ClusterView | undefined;
+  try {
+    view = openClusterView(config, options, policy, logger, metrics);
+  } catch (err) {
+    certificates.close();
+    policy.close();
+    throw err;
+  }
   const readiness = new Readiness();
   for (const [name, check] of Object.entries(options.readinessChecks ?? {})) readiness.addCheck(name, check);
-  const app = buildServer({ certificates, policy, readiness, metrics, logger, engine: options.engine });
+  if (view) readiness.addCheck('cluster cache', clusterCacheCheck(view, logger));
+  const engine = options.engine ?? (view && { cluster: view, namespaceMode: view.namespaceMode });
+  const app = buildServer({ certificates, policy, readiness, metrics, logger, engine });
   const metricsApp = buildMetricsServer(metrics);
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -79,7 +96,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   } catch (err) {
     certificates.close();
     policy.close();
-    await Promise.allSettled([app.close(), metricsApp.close()]);
+    await Promise.allSettled([app.close(), metricsApp.close(), view?.stop()]);
     throw err;
   }
   const portOf = (a: typeof metricsApp) => (a.server.address() as { port: number }).port;
@@ -119,7 +136,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     }
     certificates.close();
     policy.close();
-    await metricsApp.close();
+    await Promise.all([metricsApp.close(), view?.stop()]);
     logger.info({ clean }, 'stopped');
     return clean;
   };
@@ -129,6 +146,41 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     readiness,
     policyHash: () => policy.current().hash,
     stop: () => (stopping ??= stop()),
+  };
+}
+
+/**
+ * The cluster view the cluster-backed rules read, or undefined without a connection; either way
+ * said once in the log. Never waits for the API server: readiness does that, bounded.
+ */
+function openClusterView(
+  config: Config,
+  options: StartOptions,
+  policy: PolicySource,
+  logger: Logger,
+  metrics: Metrics,
+): ClusterView | undefined {
+  const source = options.connection ?? chooseConnection(connectionInputs(config, {}));
+  const { view, notices } = openCluster(source, policy.current(), options.cluster);
+  for (const notice of notices) logger.warn({ cluster: 'none' }, notice);
+  if (!view) return undefined;
+  const where = source.kind === 'kubeconfig' ? source.path : 'the in-cluster service account';
+  logger.info(
+    { cluster: source.kind, ...(source.kind === 'kubeconfig' && { kubeconfig: where }) },
+    `cluster view: ${where}`,
+  );
+  metrics.addCacheSource(() => view.cacheEntries());
+  return view;
+}
+
+/** /readyz waits for the first list of every cache, up to the view's grace period; logged once when over. */
+function clusterCacheCheck(view: ClusterView, logger: Logger): ReadinessCheck {
+  let wasReady = false;
+  return () => {
+    const { ready, detail } = view.readiness();
+    if (ready && !wasReady) logger.info({ cluster: 'ready' }, detail);
+    wasReady = ready;
+    return ready ? undefined : detail;
   };
 }
 
@@ -151,7 +203,7 @@ export async function main(args: readonly string[]): Promise<number> {
   if (dev) config = Object.freeze({ ...config, cert: dev.certFile, key: dev.keyFile });
   const logger = createLogger(config.logLevel);
   if (dev) logger.info({ dir: dev.dir, generated: dev.generated }, 'development certificate in use');
-  const server = await start(config, { logger });
+  const server = await start(config, { logger, connection: chooseConnection(connectionInputs(config)) });
   if (config.dev) process.stderr.write(tryItText(config, server, dev?.caFile));
 
   const signalled = new Promise<NodeJS.Signals>((resolve) => {

@@ -22,6 +22,8 @@ export interface CheckReport {
   readonly results: readonly CheckResult[];
   readonly errors: readonly ReadProblem[];
   readonly files: number;
+  /** Rules that judged nothing here, and why (cluster rules, offline): said once, first. */
+  readonly notices: readonly string[];
   readonly summary: { documents: number; denied: number; warned: number; errors: number };
 }
 
@@ -39,7 +41,7 @@ export function formatCheckText(report: CheckReport, color: boolean): string {
   const yellow = paint(color, '33');
   const bold = paint(color, '1');
   const dim = paint(color, '2');
-  const out: string[] = [];
+  const out: string[] = report.notices.map((notice) => `${dim('note')} ${notice}`);
   for (const problem of report.errors) out.push(`${red('error')} ${problem.message}`);
   let lastFile = '';
   for (const r of report.results) {

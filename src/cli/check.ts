@@ -9,6 +9,11 @@ import { policyFromOptions } from './policy-options.js';
 import { formatCheckText, type CheckReport, type CheckResult } from './check-output.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import { clusterRuleNotices } from '../cluster/notices.js';
+
+// `check` judges files, never a live cluster: the cluster rules say so and point to `audit`.
+const OFFLINE = { kind: 'none', reason: 'check judges files offline' } as const;
+const OFFLINE_REMEDY = 'kube-hygiene audit judges what a live cluster holds';
 
 const HELP = `usage: kube-hygiene check [options] [PATH…|-]
 
@@ -97,6 +102,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
     results,
     errors: problems,
     files: inputs.length,
+    notices: clusterRuleNotices(policy, OFFLINE, OFFLINE_REMEDY),
     summary: {
       documents: results.length,
       denied: results.filter((r) => r.findings.some((f) => f.action === 'deny')).length,

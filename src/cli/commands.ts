@@ -5,6 +5,10 @@ import { HygieneError } from '../errors.js';
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  audit: {
+    summary: 'judge what a live cluster runs, as enforce mode would (text, json, policyreport)',
+    load: async () => (await import('./audit.js')).audit,
+  },
   certs: {
     summary: 'generate or rotate the webhook certificates a cluster install needs',
     load: async () => (await import('./certs.js')).certs,

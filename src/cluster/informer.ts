@@ -112,6 +112,7 @@ export function startInformer<T extends SlimObject>(
     async stop() {
       stopped = true;
       clearTimeout(retryTimer);
+      watch.stop();
       await informer.stop();
     },
   };

@@ -4,12 +4,16 @@
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { ConnectionSource } from './connection.js';
 
-export function clusterRuleNotices(policy: CompiledPolicy, source: ConnectionSource): string[] {
+const CONNECT = 'pass --kubeconfig or run in a cluster to turn it on';
+
+/** `remedy`: what turns the rules on where the notice is read (`check` has no cluster to connect). */
+export function clusterRuleNotices(
+  policy: CompiledPolicy,
+  source: ConnectionSource,
+  remedy = CONNECT,
+): string[] {
   if (source.kind !== 'none') return [];
   return policy.rules
     .filter(({ rule }) => rule.needsCluster)
-    .map(
-      ({ rule }) =>
-        `${rule.id} is off: no cluster connection (${source.reason}); pass --kubeconfig or run in a cluster to turn it on`,
-    );
+    .map(({ rule }) => `${rule.id} is off: no cluster connection (${source.reason}); ${remedy}`);
 }

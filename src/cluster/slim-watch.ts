@@ -9,6 +9,8 @@ const WATCH_TIMEOUT_SECONDS = 300;
 const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 
 export class SlimmingWatch<T extends SlimObject> extends Watch {
+  private stopped = false;
+
   constructor(
     config: KubeConfig,
     private readonly slim: Slimmer<T>,
@@ -17,14 +19,22 @@ export class SlimmingWatch<T extends SlimObject> extends Watch {
     super(config);
   }
 
-  override watch(
+  /**
+   * Ends the watch being opened, if any. ListWatch.stop() aborts only a watch whose response
+   * has already arrived; one still connecting would otherwise stay open after the stop.
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     const params = { timeoutSeconds: WATCH_TIMEOUT_SECONDS, allowWatchBookmarks: true, ...queryParams };
-    return super.watch(
+    const controller = await super.watch(
       path,
       params,
       (phase, object: KubernetesObject) => {
@@ -33,5 +43,7 @@ export class SlimmingWatch<T extends SlimObject> extends Watch {
       },
       done,
     );
+    if (this.stopped) controller.abort();
+    return controller;
   }
 }

@@ -30,6 +30,8 @@ export interface Metrics {
   setCertificateNotAfter(notAfter: Date): void;
   /** Marks `hash` as the one active policy. */
   setActivePolicy(hash: string): void;
+  /** A cache whose sizes (entries per cache name) the cache-entries gauge reads at each scrape. */
+  addCacheSource(source: () => Readonly<Record<string, number>>): void;
 }
 
 export function createMetrics({ defaultMetrics = true } = {}): Metrics {
@@ -37,6 +39,7 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
   if (defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let notAfter: Date | undefined;
+  const cacheSources: (() => Readonly<Record<string, number>>)[] = [];
   const policyInfo = new Gauge({
     name: 'kube_hygiene_policy_info',
     help: 'The active policy, by content hash (value 1); the same hash /readyz shows',
@@ -84,6 +87,12 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       help: 'Entries held by each cache',
       labelNames: ['cache'] as const,
       registers,
+      // Read at scrape time: the caches change on every watch event, far more often than scrapes.
+      collect() {
+        for (const source of cacheSources) {
+          for (const [cache, entries] of Object.entries(source())) this.set({ cache }, entries);
+        }
+      },
     }),
     policyInfo,
     policyReloads: new Counter({
@@ -100,6 +109,9 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
     }),
     setCertificateNotAfter(date) {
       notAfter = date;
+    },
+    addCacheSource(source) {
+      cacheSources.push(source);
     },
     setActivePolicy(hash) {
       policyInfo.reset();

@@ -104,6 +104,12 @@ export const policySchema = {
           default: '',
           description: 'path of a docker config.json whose auths hold pull credentials; empty: anonymous',
         },
+        pullSecrets: {
+          type: 'boolean',
+          default: true,
+          description:
+            "use the pod's imagePullSecrets and its ServiceAccount's, read through the API (needs get on secrets and serviceaccounts)",
+        },
       },
     },
     rules: {

@@ -52,13 +52,20 @@ t.test('a clean manifest exits 0', async (t) => {
   const r = cli(['check', file('good/deploy.yaml', GOOD)]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /checked 1 object in 1 file: 0 denied, 0 warned/);
+  t.match(r.stdout, /^note hpa-target is off: no cluster connection \(check judges files offline\)/);
+  const ruleOff = file('hpa-off.yaml', 'rules:\n  hpa-target:\n    action: off\n');
+  const quiet = cli(['check', '-o', 'json', '--policy', ruleOff, file('good/deploy.yaml', GOOD)]);
+  t.same(JSON.parse(quiet.stdout).notices, [], 'nothing said about a rule the policy turned off');
 });
 
 t.test('the seed images are judged right (JSON output)', async (t) => {
   const r = cli(['check', '-o', 'json', file('seeds.yaml', SEEDS)]);
   t.equal(r.code, 1, 'a denial exits 1');
   const out = JSON.parse(r.stdout);
-  t.same(Object.keys(out).sort(), ['errors', 'results', 'summary']);
+  t.same(Object.keys(out).sort(), ['errors', 'notices', 'results', 'summary']);
+  t.same(out.notices, [
+    'hpa-target is off: no cluster connection (check judges files offline); kube-hygiene audit judges what a live cluster holds',
+  ]);
   t.same(out.summary, { documents: 1, denied: 1, warned: 0, errors: 0 });
   const [result] = out.results;
   t.match(result, { source: `${dir}/seeds.yaml#0`, kind: 'Pod', namespace: 'homelab', name: 'seeds' });

@@ -71,6 +71,6 @@ t.test('every mistake is reported, named by flag and variable', async (t) => {
 t.test('every setting has a flag and an environment variable', async (t) => {
   for (const [key, s] of Object.entries(SETTINGS)) {
     t.match(s.flag, /^[a-z][a-z-]+$/, key);
-    t.match(s.env, /^(KUBE_HYGIENE_[A-Z_]+|LOG_LEVEL)$/, key);
+    t.match(s.env, /^(KUBE_HYGIENE_[A-Z_]+|LOG_LEVEL|KUBECONFIG)$/, key);
   }
 });

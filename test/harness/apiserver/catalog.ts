@@ -29,9 +29,13 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('', 'v1', 'Pod', 'pods'),
   type('', 'v1', 'ServiceAccount', 'serviceaccounts', true, [], ['sa']),
   type('', 'v1', 'Secret', 'secrets'),
+  type('', 'v1', 'ReplicationController', 'replicationcontrollers', true, ['scale', 'status'], ['rc']),
   type('apps', 'v1', 'Deployment', 'deployments', true, ['scale', 'status'], ['deploy']),
   type('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['scale', 'status'], ['sts']),
   type('apps', 'v1', 'ReplicaSet', 'replicasets', true, ['scale', 'status'], ['rs']),
+  type('apps', 'v1', 'DaemonSet', 'daemonsets', true, ['status'], ['ds']),
+  type('batch', 'v1', 'Job', 'jobs', true, ['status']),
+  type('batch', 'v1', 'CronJob', 'cronjobs', true, ['status'], ['cj']),
   type('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['status'], ['hpa']),
   type('autoscaling', 'v1', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['status'], ['hpa']),
   // A custom resource with a /scale subresource, as a CRD would add.

@@ -31,6 +31,8 @@ export function serveWatch(
 ): OpenWatch | undefined {
   const key = storageKey(watch.type);
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+  // kube-apiserver sends the headers at once; a client then holds the watch before any event.
+  res.flushHeaders();
   const write = (type: string, object: unknown) => res.write(JSON.stringify({ type, object }) + '\n');
   const relevant = (e: ChangeEvent) =>
     e.key === key && (watch.namespace === undefined || e.object.metadata.namespace === watch.namespace);

@@ -1,0 +1,103 @@
+// `kube-hygiene audit`: the rollout tool. Judges what a live cluster already runs, as enforce
+// mode would judge it if it were created today, and lists the HPAs that already scale nothing.
+// Run it, fix or exempt, then switch the webhook to enforce.
+// Exit 0: nothing would be denied; 1: something would be; 2: bad usage, no cluster, or a kind
+// that could not be listed (the report is then incomplete).
+import { parseArgs } from 'node:util';
+import { chooseConnection, loadKubeConfig } from '../cluster/connection.js';
+import { ErrorCode, HygieneError } from '../errors.js';
+import { policyFromOptions } from './policy-options.js';
+import { runAudit, type AuditOptions } from './audit-run.js';
+import { auditJson, formatAuditText, summarise } from './audit-output.js';
+import { formatPolicyReports } from './audit-policyreport.js';
+
+const HELP = `usage: kube-hygiene audit [options]
+
+Judges every workload (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs,
+ReplicationControllers, Pods) and HPA in a live cluster the way the webhook in enforce mode
+would judge them if they were created today, and lists the HPAs whose target is gone.
+Objects owned by a workload (a Deployment's ReplicaSets and Pods) are judged through it.
+
+options:
+      --kubeconfig FILE              cluster to audit (default: KUBECONFIG, then in-cluster)
+  -n, --namespace NAME               audit one namespace (default: every namespace)
+  -o, --output text|json|policyreport
+                                     policyreport: wgpolicyk8s.io/v1alpha2 PolicyReport per
+                                     namespace + ClusterPolicyReport, as YAML for kubectl apply
+      --policy FILE                  policy file (default: the embedded default policy)
+  -h, --help
+
+needs list on those kinds (every namespace, or the one given), as in the README.
+exit codes: 0 nothing would be denied, 1 something would be denied, 2 bad usage, no cluster,
+or a kind that could not be listed`;
+
+const OUTPUTS = ['text', 'json', 'policyreport'] as const;
+
+export interface AuditIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Colour the text output (a terminal that did not ask for NO_COLOR). */
+  readonly color: boolean;
+}
+
+const processIo: AuditIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+};
+
+export async function audit(args: string[], io: AuditIo = processIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        output: { type: 'string', short: 'o', default: 'text' },
+        policy: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new HygieneError(ErrorCode.USAGE, `${(err as Error).message}\n\n${HELP}`);
+  }
+  if (values.help) {
+    io.stdout.write(HELP + '\n');
+    return 0;
+  }
+  const output = values.output as (typeof OUTPUTS)[number];
+  if (!OUTPUTS.includes(output)) {
+    throw new HygieneError(ErrorCode.USAGE, `--output must be one of ${OUTPUTS.join(', ')}, got "${output}"`);
+  }
+  if (values.namespace === '') throw new HygieneError(ErrorCode.USAGE, '-n needs a namespace name');
+  const policy = policyFromOptions(values.policy, undefined);
+  const source = chooseConnection({ kubeconfig: values.kubeconfig, env: io.env });
+  if (source.kind === 'none') {
+    throw new HygieneError(
+      ErrorCode.USAGE,
+      `audit needs a cluster: ${source.reason}; pass --kubeconfig FILE or set KUBECONFIG`,
+    );
+  }
+  const kc = loadKubeConfig(source);
+
+  const progress = io.stderr.isTTY === true;
+  const options: AuditOptions = {
+    ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+    ...(progress && {
+      onProgress: (resource, objects) =>
+        io.stderr.write(`\r\x1b[Klisting ${resource.plural}: ${objects} objects`),
+    }),
+  };
+  const report = await runAudit(kc, policy, options);
+  if (progress) io.stderr.write('\r\x1b[K');
+
+  if (output === 'json') io.stdout.write(JSON.stringify(auditJson(report), null, 2) + '\n');
+  else if (output === 'policyreport') io.stdout.write(formatPolicyReports(report));
+  else io.stdout.write(formatAuditText(report, io.color));
+  const summary = summarise(report);
+  if (summary.errors) return 2;
+  return summary.denied ? 1 : 0;
+}

@@ -197,6 +197,45 @@ export const policySchema = {
             },
           },
         },
+        'node-arch': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'pin pods to the architectures (and OS) their images are built for, asked of each registry',
+          properties: {
+            action: action('deny'),
+            onLookupFailure: {
+              type: 'string',
+              enum: ['allow', 'deny'],
+              default: 'allow',
+              description:
+                'when a registry cannot answer (timeout, auth, blocked address): allow with a warning, or deny',
+            },
+          },
+        },
+        'image-exists': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'the registry says the tag or digest was never pushed',
+          properties: { action: action('warn') },
+        },
+        'image-digest': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'pin repo:tag to repo:tag@sha256:… on Pod CREATE, as resolved at admission',
+          properties: {
+            action: {
+              type: 'string',
+              enum: ['warn', 'off'],
+              default: 'off',
+              description:
+                'warn pins Pods (and warns when a tag cannot be resolved); off leaves images alone',
+            },
+          },
+        },
       },
     },
   },

@@ -8,6 +8,7 @@ import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } fr
 import type { PodSpecSite } from '../admission/workload.js';
 import { valueAtPointer } from '../admission/patch.js';
 import { displayImage } from '../images/reference.js';
+import { LookupFailure } from '../images/registry/lookup-error.js';
 import { decidePlacement, type ImagePlatforms, type Placement } from '../images/placement.js';
 import { ARCH_LABEL, OS_LABEL, addNodePin, readNodePin } from './node-pin.js';
 import { hasControllerOwner } from './controller-owner.js';
@@ -79,6 +80,8 @@ export default defineRule({
         }
         failed = true;
         if (!reportsFailures) return;
+        // A tag never pushed runs nowhere, pinned or not: saying so is image-exists's finding.
+        if (result.failure === LookupFailure.notFound && !options.denyOnLookupFailure) return;
         // Warnings are cut at 256 bytes: what happened leads, the registry's reason follows.
         const outcome = options.denyOnLookupFailure
           ? 'denied (node-arch.onLookupFailure is deny)'

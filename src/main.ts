@@ -14,6 +14,7 @@ import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
 import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
 import { Readiness, type ReadinessCheck } from './server/readiness.js';
+import { openRegistrySource, type RegistrySourceOptions } from './server/registry-source.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
 
@@ -26,6 +27,11 @@ export interface StartOptions {
   readonly metrics?: Metrics;
   /** Named readiness checks (a cache that must be warm before traffic), added to /readyz. */
   readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
+  /**
+   * Registry lookups for node-arch, image-exists and image-digest. main() turns them on; other
+   * callers (tests of everything else) leave them off so they never reach out to a registry.
+   */
+  readonly registryLookups?: boolean | Pick<RegistrySourceOptions, 'resolver'>;
 }
 
 export interface RunningServer {
@@ -61,7 +67,24 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   });
   const readiness = new Readiness();
   for (const [name, check] of Object.entries(options.readinessChecks ?? {})) readiness.addCheck(name, check);
-  const app = buildServer({ certificates, policy, readiness, metrics, logger, engine: options.engine });
+  const registry = options.registryLookups
+    ? openRegistrySource({
+        logger,
+        metrics,
+        ...(typeof options.registryLookups === 'object' && options.registryLookups),
+      })
+    : undefined;
+  // Built now, so unusable registry settings are logged at start rather than on first use.
+  registry?.lookupsFor(policy.current());
+  const app = buildServer({
+    certificates,
+    policy,
+    readiness,
+    metrics,
+    logger,
+    engine: options.engine,
+    registry,
+  });
   const metricsApp = buildMetricsServer(metrics);
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -139,7 +162,7 @@ export async function main(args: readonly string[]): Promise<number> {
   if (dev) config = Object.freeze({ ...config, cert: dev.certFile, key: dev.keyFile });
   const logger = createLogger(config.logLevel);
   if (dev) logger.info({ dir: dev.dir, generated: dev.generated }, 'development certificate in use');
-  const server = await start(config, { logger });
+  const server = await start(config, { logger, registryLookups: true });
   if (config.dev) process.stderr.write(tryItText(config, server, dev?.caFile));
 
   const signalled = new Promise<NodeJS.Signals>((resolve) => {

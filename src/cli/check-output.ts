@@ -22,7 +22,14 @@ export interface CheckReport {
   readonly results: readonly CheckResult[];
   readonly errors: readonly ReadProblem[];
   readonly files: number;
-  readonly summary: { documents: number; denied: number; warned: number; errors: number };
+  readonly summary: {
+    documents: number;
+    denied: number;
+    warned: number;
+    errors: number;
+    /** Rules that did not run: the registry rules, without --resolve. */
+    skipped: readonly string[];
+  };
 }
 
 const paint = (on: boolean, code: string) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -31,7 +38,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function summaryLine({ summary, files }: CheckReport): string {
   const parts = [`${summary.denied} denied`, `${summary.warned} warned`];
   if (summary.errors) parts.push(plural(summary.errors, 'input error'));
-  return `checked ${plural(summary.documents, 'object')} in ${plural(files, 'file')}: ${parts.join(', ')}`;
+  const line = `checked ${plural(summary.documents, 'object')} in ${plural(files, 'file')}: ${parts.join(', ')}`;
+  if (summary.skipped.length === 0) return line;
+  return `${line}; skipped ${summary.skipped.join(', ')} (they ask image registries: pass --resolve)`;
 }
 
 export function formatCheckText(report: CheckReport, color: boolean): string {

@@ -9,6 +9,10 @@ import { policyFromOptions } from './policy-options.js';
 import { formatCheckText, type CheckReport, type CheckResult } from './check-output.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
+import { RegistryLookups } from '../images/image-lookup.js';
+import { RegistryClient } from '../images/registry/client.js';
+import { registryClientOptions } from '../images/registry/from-policy.js';
+import { registryRuleIds } from '../images/notices.js';
 
 const HELP = `usage: kube-hygiene check [options] [PATH…|-]
 
@@ -20,6 +24,8 @@ options:
   -o, --output text|json   output format (default text)
       --policy FILE        policy file (default: the embedded default policy)
       --mode enforce|audit override the policy's mode
+      --resolve            ask image registries (node-arch, image-exists), with the policy's
+                           registries / registryLookup settings; without it those rules are skipped
   -h, --help
 
 exit codes: 0 nothing denied, 1 something would be denied, 2 bad usage or unreadable input`;
@@ -39,9 +45,19 @@ const processIo: CheckIo = {
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
 };
 
-async function judge(item: SourceObject, policy: CompiledPolicy): Promise<CheckResult> {
+// Registry lookups of one document get this long in all, as a webhook request would.
+const LOOKUP_BUDGET_MS = 10_000;
+
+async function judge(
+  item: SourceObject,
+  policy: CompiledPolicy,
+  registry: RegistryLookups | undefined,
+): Promise<CheckResult> {
   const request = requestFor(item.object);
-  const { findings } = await evaluateRequest(request, 'validate', { policy });
+  const { findings } = await evaluateRequest(request, 'validate', {
+    policy,
+    ...(registry && { registry, signal: AbortSignal.timeout(LOOKUP_BUDGET_MS) }),
+  });
   return {
     source: item.source,
     kind: request.kind.kind,
@@ -60,6 +76,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
       output: { type: 'string', short: 'o', default: 'text' },
       policy: { type: 'string' },
       mode: { type: 'string' },
+      resolve: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,6 +90,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
   if (positionals.length === 0)
     throw new HygieneError(ErrorCode.USAGE, `give a file, a directory or -\n\n${HELP}`);
   const policy = policyFromOptions(values.policy, values.mode);
+  const registry = values.resolve ? registryLookups(policy) : undefined;
 
   const problems: ReadProblem[] = [];
   const inputs = positionals.flatMap((p) => (p === '-' ? ['-'] : expandPaths([p], problems)));
@@ -89,7 +107,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
     }
     const read = readManifestText(text, name);
     problems.push(...read.problems);
-    for (const item of read.objects) results.push(await judge(item, policy));
+    for (const item of read.objects) results.push(await judge(item, policy, registry));
   }
   if (showProgress) io.stderr.write('\r\x1b[K');
 
@@ -102,6 +120,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
       denied: results.filter((r) => r.findings.some((f) => f.action === 'deny')).length,
       warned: results.filter((r) => r.findings.some((f) => f.action === 'warn')).length,
       errors: problems.length,
+      skipped: registry ? [] : registryRuleIds(policy),
     },
   };
   if (values.output === 'json') {
@@ -113,4 +132,16 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
   }
   if (problems.length) return 2;
   return report.summary.denied ? 1 : 0;
+}
+
+/** One registry client for the whole run: an image named in many files is asked once. */
+function registryLookups(policy: CompiledPolicy): RegistryLookups {
+  try {
+    return new RegistryLookups(new RegistryClient(registryClientOptions(policy.policy)));
+  } catch (err) {
+    throw new HygieneError(
+      ErrorCode.POLICY_INVALID,
+      `the policy's registry settings cannot be used with --resolve: ${(err as Error).message}`,
+    );
+  }
 }

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   /** Engine collaborators (a namespace-mode lookup), as the cluster view will pass them. */
   readonly engine?: StartOptions['engine'];
   readonly readinessChecks?: StartOptions['readinessChecks'];
+  /** Registry lookups on (main() has them on; off here unless a test asks). */
+  readonly registryLookups?: StartOptions['registryLookups'];
 }
 
 /** Resolves once `check` returns true, polling; rejects after `ms`. */
@@ -98,6 +100,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     rules: options.rules,
     engine: options.engine,
     readinessChecks: options.readinessChecks,
+    registryLookups: options.registryLookups,
     watch: { debounceMs: 50, pollMs: 0 },
   });
   const ca = pki.ca.certPem;

@@ -212,6 +212,13 @@ export const policySchema = {
               description:
                 'when a registry cannot answer (timeout, auth, blocked address): allow with a warning, or deny',
             },
+            amd64LevelLabel: {
+              type: 'string',
+              default: '',
+              pattern: '^$|^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
+              description:
+                'node label holding the x86-64 level (v1..v4) of amd64 nodes; amd64-only pods whose images need v2+ are pinned to it. Empty: levels are not judged',
+            },
           },
         },
         'image-exists': {

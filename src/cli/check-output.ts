@@ -1,6 +1,7 @@
 // How `check` shows its verdicts: grouped by file and object, findings with the line they
 // point at, and one summary line (the JSON form is the public shape in DESIGN.md).
 import type { ReadProblem } from './documents.js';
+import { skippedText } from './registry-options.js';
 
 export interface CheckFinding {
   readonly rule: string;
@@ -40,7 +41,7 @@ export function summaryLine({ summary, files }: CheckReport): string {
   if (summary.errors) parts.push(plural(summary.errors, 'input error'));
   const line = `checked ${plural(summary.documents, 'object')} in ${plural(files, 'file')}: ${parts.join(', ')}`;
   if (summary.skipped.length === 0) return line;
-  return `${line}; skipped ${summary.skipped.join(', ')} (they ask image registries: pass --resolve)`;
+  return `${line}; ${skippedText(summary.skipped)}`;
 }
 
 export function formatCheckText(report: CheckReport, color: boolean): string {

@@ -9,10 +9,9 @@ import { policyFromOptions } from './policy-options.js';
 import { formatCheckText, type CheckReport, type CheckResult } from './check-output.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { RegistryLookups } from '../images/image-lookup.js';
-import { RegistryClient } from '../images/registry/client.js';
-import { registryClientOptions } from '../images/registry/from-policy.js';
+import type { RegistryLookups } from '../images/image-lookup.js';
 import { registryRuleIds } from '../images/notices.js';
+import { LOOKUP_BUDGET_MS, registryLookups } from './registry-options.js';
 
 const HELP = `usage: kube-hygiene check [options] [PATH…|-]
 
@@ -44,9 +43,6 @@ const processIo: CheckIo = {
   readStdin: () => readFileSync(0, 'utf8'),
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
 };
-
-// Registry lookups of one document get this long in all, as a webhook request would.
-const LOOKUP_BUDGET_MS = 10_000;
 
 async function judge(
   item: SourceObject,
@@ -132,16 +128,4 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
   }
   if (problems.length) return 2;
   return report.summary.denied ? 1 : 0;
-}
-
-/** One registry client for the whole run: an image named in many files is asked once. */
-function registryLookups(policy: CompiledPolicy): RegistryLookups {
-  try {
-    return new RegistryLookups(new RegistryClient(registryClientOptions(policy.policy)));
-  } catch (err) {
-    throw new HygieneError(
-      ErrorCode.POLICY_INVALID,
-      `the policy's registry settings cannot be used with --resolve: ${(err as Error).message}`,
-    );
-  }
 }

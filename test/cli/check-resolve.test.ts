@@ -109,3 +109,36 @@ t.test('registry settings that cannot be used are a clear error (exit 2)', async
     /registry settings cannot be used with --resolve: .*caFile .*no-such-ca\.pem cannot be read/,
   );
 });
+
+t.test('review --resolve answers as the server would, patch included', async (t) => {
+  const review = {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'u-1',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: 'v1', resource: 'pods' },
+      operation: 'CREATE',
+      namespace: 'team',
+      userInfo: { username: 'dev' },
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'api', namespace: 'team' },
+        spec: { containers: [{ name: 'api', image: `${host}/arm64only:1.0.0` }] },
+      },
+    },
+  };
+  const file = write('review.json', JSON.stringify(review));
+  const resolved = await cli(['review', '--resolve', '--endpoint', 'mutate', '--policy', policy, file]);
+  t.equal(resolved.code, 0, resolved.stderr);
+  t.equal(resolved.stderr, '');
+  const { response } = JSON.parse(resolved.stdout);
+  t.same(JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8')), [
+    { op: 'add', path: '/spec/nodeSelector', value: { 'kubernetes.io/arch': 'arm64' } },
+  ]);
+
+  const offline = await cli(['review', '--endpoint', 'mutate', '--policy', policy, file]);
+  t.equal(JSON.parse(offline.stdout).response.patch, undefined, 'no lookups, no pin');
+  t.match(offline.stderr, /skipped node-arch, image-exists \(they ask image registries: pass --resolve\)/);
+});

@@ -9,6 +9,12 @@ import { configHelp, connectionInputs, readConfig, type Config } from './config.
 import { chooseConnection, type ConnectionSource } from './cluster/connection.js';
 import { openCluster } from './cluster/open.js';
 import type { ClusterView, ClusterViewOptions } from './cluster/view.js';
+import type { PullSecretReader } from './cluster/pull-secrets.js';
+
+interface ConnectedCluster {
+  readonly view: ClusterView;
+  readonly pullSecrets: PullSecretReader | undefined;
+}
 import { ensureDevCertificates } from './certs/dev.js';
 import { HygieneError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -17,6 +23,7 @@ import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
 import { openPolicyStore, type PolicySource, type PolicyStoreOptions } from './server/policy-store.js';
 import { Readiness, type ReadinessCheck } from './server/readiness.js';
+import { openRegistrySource, type RegistrySourceOptions } from './server/registry-source.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
 
@@ -33,6 +40,11 @@ export interface StartOptions {
   readonly connection?: ConnectionSource;
   /** Deadlines and retry pacing of the cluster view. */
   readonly cluster?: ClusterViewOptions;
+  /**
+   * Registry lookups for node-arch, image-exists and image-digest. main() turns them on; other
+   * callers (tests of everything else) leave them off so they never reach out to a registry.
+   */
+  readonly registryLookups?: boolean | Pick<RegistrySourceOptions, 'resolver'>;
 }
 
 export interface RunningServer {
@@ -76,9 +88,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     rules: options.rules,
     ...options.watch,
   });
-  let view: ClusterView | undefined;
+  let cluster: ConnectedCluster | undefined;
   try {
-    view = openClusterView(config, options, policy, logger, metrics);
+    cluster = openClusterView(config, options, policy, logger, metrics);
   } catch (err) {
     certificates.close();
     policy.close();
@@ -86,9 +98,25 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   }
   const readiness = new Readiness();
   for (const [name, check] of Object.entries(options.readinessChecks ?? {})) readiness.addCheck(name, check);
+  const view = cluster?.view;
   if (view) readiness.addCheck('cluster cache', clusterCacheCheck(view, logger));
-  const engine = options.engine ?? (view && { cluster: view, namespaceMode: view.namespaceMode });
-  const app = buildServer({ certificates, policy, readiness, metrics, logger, engine });
+  const engine =
+    options.engine ??
+    (view && {
+      cluster: view,
+      namespaceMode: view.namespaceMode,
+      pullCredentials: cluster?.pullSecrets?.pullCredentials,
+    });
+  const registry = options.registryLookups
+    ? openRegistrySource({
+        logger,
+        metrics,
+        ...(typeof options.registryLookups === 'object' && options.registryLookups),
+      })
+    : undefined;
+  // Built now, so unusable registry settings are logged at start rather than on first use.
+  registry?.lookupsFor(policy.current());
+  const app = buildServer({ certificates, policy, readiness, metrics, logger, engine, registry });
   const metricsApp = buildMetricsServer(metrics);
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -159,9 +187,12 @@ function openClusterView(
   policy: PolicySource,
   logger: Logger,
   metrics: Metrics,
-): ClusterView | undefined {
+): ConnectedCluster | undefined {
   const source = options.connection ?? chooseConnection(connectionInputs(config, {}));
-  const { view, notices } = openCluster(source, policy.current(), options.cluster);
+  // Pull secrets follow the live policy, so a reload can turn them off or on.
+  const { view, pullSecrets, notices } = openCluster(source, policy.current(), options.cluster, {
+    enabled: () => policy.current().policy.registryLookup.pullSecrets,
+  });
   for (const notice of notices) logger.warn({ cluster: 'none' }, notice);
   if (!view) return undefined;
   const where = source.kind === 'kubeconfig' ? source.path : 'the in-cluster service account';
@@ -170,7 +201,7 @@ function openClusterView(
     `cluster view: ${where}`,
   );
   metrics.addCacheSource(() => view.cacheEntries());
-  return view;
+  return { view, pullSecrets };
 }
 
 /** /readyz waits for the first list of every cache, up to the view's grace period; logged once when over. */
@@ -203,7 +234,11 @@ export async function main(args: readonly string[]): Promise<number> {
   if (dev) config = Object.freeze({ ...config, cert: dev.certFile, key: dev.keyFile });
   const logger = createLogger(config.logLevel);
   if (dev) logger.info({ dir: dev.dir, generated: dev.generated }, 'development certificate in use');
-  const server = await start(config, { logger, connection: chooseConnection(connectionInputs(config)) });
+  const server = await start(config, {
+    logger,
+    connection: chooseConnection(connectionInputs(config)),
+    registryLookups: true,
+  });
   if (config.dev) process.stderr.write(tryItText(config, server, dev?.caFile));
 
   const signalled = new Promise<NodeJS.Signals>((resolve) => {

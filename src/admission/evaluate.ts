@@ -9,6 +9,7 @@ import { parseImageReference, type ParseResult } from '../images/reference.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
+import type { ImageLookup, PullCredentials, RegistryLookups } from '../images/image-lookup.js';
 import type {
   ContainerList,
   ContainerSite,
@@ -24,7 +25,16 @@ export interface EngineDeps {
   readonly namespaceMode?: (namespace: string) => Mode | 'off' | undefined;
   /** The cluster view (cluster/view.ts), when there is a connection. */
   readonly cluster?: ClusterLookup;
+  /** Registry lookups, when on (the server; `check --resolve`). Without them registry rules are off. */
+  readonly registry?: RegistryLookups;
+  /** A pod's own pull credentials; registry lookups for its images try them first. */
+  readonly pullCredentials?: PullCredentials;
+  /** Fires when the request's time for slow lookups is spent (the server's ?timeout=, the CLI's budget). */
+  readonly signal?: AbortSignal;
 }
+
+// Without a caller's deadline, registry lookups of one request get this long in all.
+const DEFAULT_LOOKUP_BUDGET_MS = 10_000;
 
 export interface Evaluation {
   readonly findings: readonly Finding[];
@@ -113,6 +123,7 @@ class Context implements RuleContext {
     readonly podSpecs: readonly PodSpecSite[],
     readonly containers: readonly ContainerSite[],
     readonly cluster: ClusterLookup | undefined,
+    readonly images: ImageLookup | undefined,
   ) {}
 
   // A deep copy only when a mutating rule asks for it on the mutating endpoint.
@@ -137,6 +148,7 @@ async function runRules(
   endpoint: Endpoint,
   policy: CompiledPolicy,
   cluster: ClusterLookup | undefined,
+  images: ImageLookup | undefined,
 ): Promise<RuleRun> {
   const kind = request.kind.kind;
   const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
@@ -149,11 +161,14 @@ async function runRules(
     podSpecs,
     listContainers(podSpecs, policy),
     cluster,
+    images,
   );
   const findings: Finding[] = [];
   for (const { rule, action, options } of policy.rules) {
     if (!(rule.endpoints ?? DEFAULT_ENDPOINTS).includes(endpoint)) continue;
     if (!(rule.operations ?? DEFAULT_OPERATIONS).includes(ctx.operation)) continue;
+    // Said once where lookups are turned off (registryRuleNotices), not on every object.
+    if (rule.needsRegistry && !images) continue;
     try {
       const found = rule.evaluate(ctx, options);
       // Most rules answer synchronously: awaiting only real promises spares a microtask per rule.
@@ -206,7 +221,12 @@ export async function evaluateRequest(
   if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
-  const run = await runRules(request, object, endpoint, policy, deps.cluster);
+  const images = deps.registry?.forRequest({
+    namespace,
+    signal: deps.signal ?? AbortSignal.timeout(DEFAULT_LOOKUP_BUDGET_MS),
+    pullCredentials: deps.pullCredentials,
+  });
+  const run = await runRules(request, object, endpoint, policy, deps.cluster, images);
   let { findings } = run;
   // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
   const patch = run.patch;
@@ -219,7 +239,14 @@ export async function evaluateRequest(
     return { findings: findings.map((f) => soften(f, why)), mode, patch };
   }
   if (request.operation === 'UPDATE' && isKubeObject(request.oldObject)) {
-    const { findings: before } = await runRules(request, request.oldObject, endpoint, policy, deps.cluster);
+    const { findings: before } = await runRules(
+      request,
+      request.oldObject,
+      endpoint,
+      policy,
+      deps.cluster,
+      images,
+    );
     const known = new Set(before.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
     findings = findings.map((f) =>
       known.has(`${f.rule}\0${f.subject ?? f.path}`) ? soften(f, 'already present before this update') : f,

@@ -1,6 +1,7 @@
 // How `check` shows its verdicts: grouped by file and object, findings with the line they
 // point at, and one summary line (the JSON form is the public shape in DESIGN.md).
 import type { ReadProblem } from './documents.js';
+import { skippedText } from './registry-options.js';
 
 export interface CheckFinding {
   readonly rule: string;
@@ -24,7 +25,14 @@ export interface CheckReport {
   readonly files: number;
   /** Rules that judged nothing here, and why (cluster rules, offline): said once, first. */
   readonly notices: readonly string[];
-  readonly summary: { documents: number; denied: number; warned: number; errors: number };
+  readonly summary: {
+    documents: number;
+    denied: number;
+    warned: number;
+    errors: number;
+    /** Rules that did not run: the registry rules, without --resolve. */
+    skipped: readonly string[];
+  };
 }
 
 const paint = (on: boolean, code: string) => (text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -33,7 +41,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function summaryLine({ summary, files }: CheckReport): string {
   const parts = [`${summary.denied} denied`, `${summary.warned} warned`];
   if (summary.errors) parts.push(plural(summary.errors, 'input error'));
-  return `checked ${plural(summary.documents, 'object')} in ${plural(files, 'file')}: ${parts.join(', ')}`;
+  const line = `checked ${plural(summary.documents, 'object')} in ${plural(files, 'file')}: ${parts.join(', ')}`;
+  if (summary.skipped.length === 0) return line;
+  return `${line}; ${skippedText(summary.skipped)}`;
 }
 
 export function formatCheckText(report: CheckReport, color: boolean): string {

@@ -14,6 +14,9 @@ import { clusterRuleNotices } from '../cluster/notices.js';
 // `check` judges files, never a live cluster: the cluster rules say so and point to `audit`.
 const OFFLINE = { kind: 'none', reason: 'check judges files offline' } as const;
 const OFFLINE_REMEDY = 'kube-hygiene audit judges what a live cluster holds';
+import type { RegistryLookups } from '../images/image-lookup.js';
+import { registryRuleIds } from '../images/notices.js';
+import { LOOKUP_BUDGET_MS, registryLookups } from './registry-options.js';
 
 const HELP = `usage: kube-hygiene check [options] [PATH…|-]
 
@@ -25,6 +28,8 @@ options:
   -o, --output text|json   output format (default text)
       --policy FILE        policy file (default: the embedded default policy)
       --mode enforce|audit override the policy's mode
+      --resolve            ask image registries (node-arch, image-exists), with the policy's
+                           registries / registryLookup settings; without it those rules are skipped
   -h, --help
 
 exit codes: 0 nothing denied, 1 something would be denied, 2 bad usage or unreadable input`;
@@ -44,9 +49,16 @@ const processIo: CheckIo = {
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
 };
 
-async function judge(item: SourceObject, policy: CompiledPolicy): Promise<CheckResult> {
+async function judge(
+  item: SourceObject,
+  policy: CompiledPolicy,
+  registry: RegistryLookups | undefined,
+): Promise<CheckResult> {
   const request = requestFor(item.object);
-  const { findings } = await evaluateRequest(request, 'validate', { policy });
+  const { findings } = await evaluateRequest(request, 'validate', {
+    policy,
+    ...(registry && { registry, signal: AbortSignal.timeout(LOOKUP_BUDGET_MS) }),
+  });
   return {
     source: item.source,
     kind: request.kind.kind,
@@ -65,6 +77,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
       output: { type: 'string', short: 'o', default: 'text' },
       policy: { type: 'string' },
       mode: { type: 'string' },
+      resolve: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,6 +91,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
   if (positionals.length === 0)
     throw new HygieneError(ErrorCode.USAGE, `give a file, a directory or -\n\n${HELP}`);
   const policy = policyFromOptions(values.policy, values.mode);
+  const registry = values.resolve ? registryLookups(policy) : undefined;
 
   const problems: ReadProblem[] = [];
   const inputs = positionals.flatMap((p) => (p === '-' ? ['-'] : expandPaths([p], problems)));
@@ -94,7 +108,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
     }
     const read = readManifestText(text, name);
     problems.push(...read.problems);
-    for (const item of read.objects) results.push(await judge(item, policy));
+    for (const item of read.objects) results.push(await judge(item, policy, registry));
   }
   if (showProgress) io.stderr.write('\r\x1b[K');
 
@@ -108,6 +122,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
       denied: results.filter((r) => r.findings.some((f) => f.action === 'deny')).length,
       warned: results.filter((r) => r.findings.some((f) => f.action === 'warn')).length,
       errors: problems.length,
+      skipped: registry ? [] : registryRuleIds(policy),
     },
   };
   if (values.output === 'json') {

@@ -6,6 +6,8 @@ import { handleReview, malformed } from '../admission/handle.js';
 import { policyFromOptions } from './policy-options.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { Endpoint } from '../rules/rule.js';
+import { registryRuleIds } from '../images/notices.js';
+import { LOOKUP_BUDGET_MS, registryLookups, skippedText } from './registry-options.js';
 
 const HELP = `usage: kube-hygiene review [options] [FILE|-]
 
@@ -16,6 +18,8 @@ options:
       --endpoint validate|mutate  which webhook endpoint answers (default validate)
       --policy FILE               policy file (default: the embedded default policy)
       --mode enforce|audit        override the policy's mode
+      --resolve                   ask image registries, as the server does (node-arch, image-exists,
+                                  image-digest); without it those rules are skipped (said on stderr)
   -h, --help
 
 exit codes: 0 allowed, 1 denied, 2 bad usage or a malformed review (the 400 body is printed)`;
@@ -28,6 +32,7 @@ export async function review(args: string[]): Promise<number> {
       endpoint: { type: 'string', default: 'validate' },
       policy: { type: 'string' },
       mode: { type: 'string' },
+      resolve: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,7 +64,13 @@ export async function review(args: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(outcome.body, null, 2) + '\n');
     return 2;
   }
-  const outcome = await handleReview(body, values.endpoint as Endpoint, { policy });
+  const registry = values.resolve ? registryLookups(policy) : undefined;
+  const skipped = registry ? [] : registryRuleIds(policy);
+  if (skipped.length) process.stderr.write(`kube-hygiene review: ${skippedText(skipped)}\n`);
+  const outcome = await handleReview(body, values.endpoint as Endpoint, {
+    policy,
+    ...(registry && { registry, signal: AbortSignal.timeout(LOOKUP_BUDGET_MS) }),
+  });
   process.stdout.write(JSON.stringify(outcome.body, null, 2) + '\n');
   if (outcome.statusCode !== 200) return 2;
   return outcome.body.response.allowed ? 0 : 1;

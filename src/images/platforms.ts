@@ -8,6 +8,7 @@ import type { Manifest, RegistryClient } from './registry/client.js';
 import { asLookupError, LookupFailure, RegistryLookupError } from './registry/lookup-error.js';
 import { isIndex, MediaType } from './registry/media-types.js';
 import { LruCache } from './registry/caches.js';
+import { credentialIdentity, type CredentialStore } from './registry/credentials.js';
 
 export interface Platform {
   readonly os: string;
@@ -51,6 +52,8 @@ export async function resolvePlatforms(
   client: RegistryClient,
   ref: ImageReference,
   signal?: AbortSignal,
+  /** The requester's own pull credentials, tried before the server's. */
+  credentials?: CredentialStore,
 ): Promise<PlatformResult> {
   const image = normalizedString(ref);
   const cache = answersOf(client);
@@ -58,7 +61,14 @@ export async function resolvePlatforms(
   const cached = known && cache.get(`${ref.name}@${known}`);
   if (known && cached) return { ok: true, image, digest: known, platforms: cached };
   try {
-    const found = await client.share(`platforms ${image}`, (budget) => lookup(client, ref, budget), signal);
+    // Failures and flights are per credential: a requester with a pull secret never gets the
+    // "unauthorized" an anonymous requester just earned.
+    const who = credentialIdentity(ref.registry, credentials);
+    const found = await client.share(
+      `platforms ${image} ${who}`,
+      (budget) => lookup(client, ref, budget, credentials),
+      signal,
+    );
     cache.set(`${ref.name}@${found.digest}`, found.platforms);
     return { ok: true, image, ...found };
   } catch (err) {
@@ -67,14 +77,19 @@ export async function resolvePlatforms(
   }
 }
 
-async function lookup(client: RegistryClient, ref: ImageReference, signal: AbortSignal) {
-  const digest = await client.resolveDigest(ref, signal);
-  const manifest = await client.manifest(ref, digest, signal);
+async function lookup(
+  client: RegistryClient,
+  ref: ImageReference,
+  signal: AbortSignal,
+  credentials: CredentialStore | undefined,
+) {
+  const digest = await client.resolveDigest(ref, signal, credentials);
+  const manifest = await client.manifest(ref, digest, signal, credentials);
   const platforms = isIndex(manifest.mediaType)
     ? fromIndex(manifest)
     : manifest.mediaType === MediaType.dockerSchema1 || manifest.mediaType === MediaType.dockerSchema1Signed
       ? fromSchema1(manifest)
-      : [await fromConfig(client, ref, manifest, signal)];
+      : [await fromConfig(client, ref, manifest, signal, credentials)];
   if (platforms.length === 0) throw bad(`${ref.name}@${digest} lists no runnable platform`);
   return { digest, platforms: dedupe(platforms) };
 }
@@ -112,6 +127,7 @@ async function fromConfig(
   ref: ImageReference,
   manifest: Manifest,
   signal: AbortSignal,
+  credentials: CredentialStore | undefined,
 ) {
   const config = (manifest.json as { config?: { digest?: unknown; mediaType?: unknown } }).config;
   if (typeof config?.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(config.digest)) {
@@ -120,7 +136,7 @@ async function fromConfig(
   if (typeof config.mediaType === 'string' && !IMAGE_CONFIG_TYPES.has(config.mediaType)) {
     throw bad(`${ref.name}@${manifest.digest} is an artifact (${config.mediaType}), not a container image`);
   }
-  const blob = await client.blob(ref, config.digest, signal);
+  const blob = await client.blob(ref, config.digest, signal, credentials);
   let parsed: unknown;
   try {
     parsed = JSON.parse(blob.toString('utf8'));

@@ -4,6 +4,7 @@
 import { normalizedString, type ImageReference } from './reference.js';
 import type { RegistryClient } from './registry/client.js';
 import { asLookupError, type LookupFailure } from './registry/lookup-error.js';
+import { credentialIdentity, type CredentialStore } from './registry/credentials.js';
 
 export type DigestResult =
   | { readonly ok: true; readonly image: string; readonly digest: string }
@@ -13,13 +14,17 @@ export async function resolveImageDigest(
   client: RegistryClient,
   ref: ImageReference,
   signal?: AbortSignal,
+  /** The requester's own pull credentials, tried before the server's. */
+  credentials?: CredentialStore,
 ): Promise<DigestResult> {
   const image = normalizedString(ref);
   try {
     const digest = await client.share(
-      `digest ${image}`,
+      `digest ${image} ${credentialIdentity(ref.registry, credentials)}`,
       (budget) =>
-        ref.digest ? client.confirmDigest(ref, ref.digest, budget) : client.resolveDigest(ref, budget),
+        ref.digest
+          ? client.confirmDigest(ref, ref.digest, budget, credentials)
+          : client.resolveDigest(ref, budget, credentials),
       signal,
     );
     return { ok: true, image, digest };

@@ -209,6 +209,52 @@ export const policySchema = {
             },
           },
         },
+        'node-arch': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'pin pods to the architectures (and OS) their images are built for, asked of each registry',
+          properties: {
+            action: action('deny'),
+            onLookupFailure: {
+              type: 'string',
+              enum: ['allow', 'deny'],
+              default: 'allow',
+              description:
+                'when a registry cannot answer (timeout, auth, blocked address): allow with a warning, or deny',
+            },
+            amd64LevelLabel: {
+              type: 'string',
+              default: '',
+              pattern: '^$|^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
+              description:
+                'node label holding the x86-64 level (v1..v4) of amd64 nodes; amd64-only pods whose images need v2+ are pinned to it. Empty: levels are not judged',
+            },
+          },
+        },
+        'image-exists': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'the registry says the tag or digest was never pushed',
+          properties: { action: action('warn') },
+        },
+        'image-digest': {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'pin repo:tag to repo:tag@sha256:… on Pod CREATE, as resolved at admission',
+          properties: {
+            action: {
+              type: 'string',
+              enum: ['warn', 'off'],
+              default: 'off',
+              description:
+                'warn pins Pods (and warns when a tag cannot be resolved); off leaves images alone',
+            },
+          },
+        },
       },
     },
   },

@@ -7,5 +7,17 @@ import imageTag from './image-tag.js';
 import imagePullPolicy from './image-pull-policy.js';
 import podIdentityEnv from './pod-identity-env.js';
 import hpaTarget from './hpa-target.js';
+import nodeArch from './node-arch.js';
+import imageExists from './image-exists.js';
+import imageDigest from './image-digest.js';
 
-export const RULES: readonly Rule[] = [imageRegistry, imageTag, imagePullPolicy, podIdentityEnv, hpaTarget];
+export const RULES: readonly Rule[] = [
+  imageRegistry,
+  imageTag,
+  imagePullPolicy,
+  podIdentityEnv,
+  hpaTarget,
+  nodeArch,
+  imageExists,
+  imageDigest,
+];

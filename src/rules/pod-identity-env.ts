@@ -8,6 +8,7 @@ import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleFinding } from './rule.js';
 import type { KubeObject, PodSpecSite } from '../admission/workload.js';
 import { valueAtPointer } from '../admission/patch.js';
+import { hasControllerOwner } from './controller-owner.js';
 
 export const POD_IDENTITY_ANNOTATION = 'kube-hygiene.io/pod-identity';
 // kubectl's own choice of the main container (`kubectl logs`, `kubectl exec`).
@@ -117,16 +118,6 @@ function preview(site: PodSpecSite, injections: readonly Injection[]): RuleFindi
     path: site.path,
     message: `pods will get ${parts.join('; ')} (downward API); to opt out, annotate the pod template ${POD_IDENTITY_ANNOTATION}: off`,
   };
-}
-
-// A ReplicaSet stamped from a Deployment (a Job from a CronJob) was previewed, or written, at its
-// owner. Patching its template alone would make it differ from the owner's, and the Deployment
-// controller would create a new ReplicaSet for the template it cannot find, again and again.
-function hasControllerOwner(object: KubeObject): boolean {
-  const owners: unknown = object.metadata?.ownerReferences;
-  return (
-    Array.isArray(owners) && owners.some((ref: { controller?: unknown } | null) => ref?.controller === true)
-  );
 }
 
 export default defineRule({

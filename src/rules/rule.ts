@@ -7,6 +7,7 @@ import type { ParseResult } from '../images/reference.js';
 import type { PodSpecSite, KubeObject } from '../admission/workload.js';
 import type { RuleSettings } from '../policy/schema.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
+import type { ImageLookup } from '../images/image-lookup.js';
 
 export type RuleId = keyof RuleSettings;
 
@@ -74,6 +75,8 @@ export interface RuleContext {
   readonly draft: KubeObject | undefined;
   /** What the cluster holds, when there is a connection; rules that need it judge nothing without it. */
   readonly cluster?: ClusterLookup;
+  /** Image registries, under the request's deadline, when lookups are on; rules that need them judge nothing without. */
+  readonly images?: ImageLookup;
 }
 
 export interface Rule<Options = unknown> {
@@ -85,6 +88,8 @@ export interface Rule<Options = unknown> {
   readonly operations?: readonly Operation[];
   /** The rule judges against the live cluster: without a connection it is off, and says so once. */
   readonly needsCluster?: boolean;
+  /** The rule asks image registries: without lookups (`check` without --resolve) it is off, and says so once. */
+  readonly needsRegistry?: boolean;
   configure(settings: RuleSettings[RuleId]): Options;
   evaluate(ctx: RuleContext, options: Options): RuleFinding[] | Promise<RuleFinding[]>;
 }

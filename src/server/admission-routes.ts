@@ -12,10 +12,12 @@ import { Decision, type Metrics } from '../metrics/metrics.js';
 import type { Endpoint } from '../rules/rule.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
+import type { RegistrySource } from './registry-source.js';
 import {
   DEFAULT_TIMEOUT_MS,
   decisionBudget,
   lateReason,
+  lookupBudget,
   parseTimeout,
   uncheckedAnswer,
   withinDeadline,
@@ -28,6 +30,8 @@ export interface AdmissionRouteDeps {
   readonly logger: Logger;
   /** Engine collaborators beyond the policy (the cluster view, once it exists). */
   readonly engine?: Omit<EngineDeps, 'policy'>;
+  /** Registry lookups, rebuilt with the policy's registry settings; registry rules are off without. */
+  readonly registry?: RegistrySource;
 }
 
 // Metric labels come from a closed list: a caller cannot mint new time series.
@@ -50,7 +54,15 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     const started = process.hrtime.bigint();
     const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
     const review = req.body as AdmissionReview;
-    const work = handleReview(req.body, endpoint, { ...deps.engine, policy: deps.policy.current() }).then(
+    const policy = deps.policy.current();
+    const registry = deps.registry?.lookupsFor(policy);
+    // The whole request's registry time sits inside the API server's deadline.
+    const signal = registry ? AbortSignal.timeout(lookupBudget(timeoutMs)) : undefined;
+    const work = handleReview(req.body, endpoint, {
+      ...deps.engine,
+      policy,
+      ...(registry && { registry, signal }),
+    }).then(
       (outcome): Answered => ({ outcome }),
       (err: Error): Answered => {
         // handleReview checks the envelope first: a throw after that is our bug, not the caller's.

@@ -32,6 +32,7 @@ export interface ServerDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly engine?: AdmissionRouteDeps['engine'];
+  readonly registry?: AdmissionRouteDeps['registry'];
   readonly bodyLimit?: number;
 }
 

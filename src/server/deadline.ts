@@ -26,6 +26,16 @@ export function decisionBudget(timeoutMs: number): number {
   return Math.max(timeoutMs - MARGIN_MS, timeoutMs * 0.8);
 }
 
+// Registry lookups stop this long before the decision's deadline, so the rules that asked can
+// still answer "not pinned: the registry did not answer in time" instead of the late answer.
+const LOOKUP_MARGIN_MS = 150;
+
+/** How long registry lookups of one request may take, in all, inside its decision budget. */
+export function lookupBudget(timeoutMs: number): number {
+  const decision = decisionBudget(timeoutMs);
+  return Math.max(decision - LOOKUP_MARGIN_MS, decision * 0.5);
+}
+
 /** Resolves to `work`'s value, or to `late()` once `ms` have passed. */
 export function withinDeadline<T>(work: Promise<T>, ms: number, late: () => T): Promise<T> {
   return new Promise<T>((resolve, reject) => {

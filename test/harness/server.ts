@@ -41,6 +41,8 @@ export interface TestServerOptions {
   readonly readinessChecks?: StartOptions['readinessChecks'];
   /** Cluster view pacing (short retries and deadlines); the cluster itself comes from --kubeconfig in args. */
   readonly cluster?: StartOptions['cluster'];
+  /** Registry lookups on (main() has them on; off here unless a test asks). */
+  readonly registryLookups?: StartOptions['registryLookups'];
 }
 
 /** Resolves once `check` returns true, polling; rejects after `ms`. */
@@ -101,6 +103,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     engine: options.engine,
     readinessChecks: options.readinessChecks,
     cluster: options.cluster,
+    registryLookups: options.registryLookups,
     watch: { debounceMs: 50, pollMs: 0 },
   });
   const ca = pki.ca.certPem;

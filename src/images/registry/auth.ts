@@ -3,7 +3,7 @@
 // cached until their `expires_in`. Credentials go only to the registry they belong to and to
 // the token realm that registry names in its own challenge; never into a log line.
 import type { Challenge } from './challenge.js';
-import type { Credential } from './credentials.js';
+import { identityOf, type Credential } from './credentials.js';
 import { LookupFailure, RegistryLookupError } from './lookup-error.js';
 import { TtlCache } from './caches.js';
 import type { HttpAnswer } from './transport.js';
@@ -45,7 +45,8 @@ export class TokenCache {
     const realm = new URL(challenge.realm);
     if (challenge.service) realm.searchParams.set('service', challenge.service);
     realm.searchParams.set('scope', scope);
-    const key = `${realm.href} ${credential?.username ?? ''}`;
+    // Keyed by who asked: a token one password earned is never handed to another password.
+    const key = `${realm.href} ${credential ? identityOf(credential) : ''}`;
     const cached = fresh ? undefined : this.#tokens.get(key);
     if (cached) return cached;
 

@@ -10,6 +10,7 @@ import { MANIFEST_ACCEPT, manifestMediaType, type MediaType } from './media-type
 import { header, RegistryHttp } from './registry-http.js';
 import type { HttpAnswer } from './transport.js';
 import { clientParts, type RegistryClientOptions } from './client-options.js';
+import type { CredentialStore } from './credentials.js';
 
 export interface Manifest {
   readonly digest: string;
@@ -47,6 +48,8 @@ export class RegistryClient {
   share<T>(key: string, work: (signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
     const failed = this.#failures.get(key);
     if (failed) return Promise.reject(failed);
+    // A caller already out of time starts nothing it would not wait for.
+    if (caller?.aborted) return Promise.reject(deadline());
     const shared = this.#flights.run(key, () =>
       work(AbortSignal.timeout(this.settings.timeoutMs)).catch((err: unknown) => {
         if (err instanceof RegistryLookupError) this.#failures.set(key, err, this.settings.negativeTtlMs);
@@ -62,7 +65,11 @@ export class RegistryClient {
   }
 
   /** The digest a tag points at now (cached for the tag TTL); a digest reference is its own answer. */
-  async resolveDigest(ref: ImageReference, signal: AbortSignal): Promise<string> {
+  async resolveDigest(
+    ref: ImageReference,
+    signal: AbortSignal,
+    credentials?: CredentialStore,
+  ): Promise<string> {
     if (ref.digest) return ref.digest;
     const tag = ref.tag ?? 'latest';
     const key = `${ref.name}:${tag}`;
@@ -74,19 +81,25 @@ export class RegistryClient {
       maxBytes: 0,
       signal,
       scope: scopeOf(ref),
+      credentials,
     });
     // 405: a registry (or proxy) without HEAD. Either way, read the manifest once and hash it.
     if (answer.status !== 405) expectFound(answer, `${ref.name}:${tag}`);
     let digest = answer.status === 405 ? undefined : header(answer, 'docker-content-digest');
     if (!digest?.startsWith('sha256:')) {
-      digest = (await this.#getManifest(ref, tag, undefined, signal)).digest;
+      digest = (await this.#getManifest(ref, tag, undefined, signal, credentials)).digest;
     }
     this.#tags.set(key, digest, this.settings.tagTtlMs);
     return digest;
   }
 
   /** Asks whether the registry holds a manifest by digest (HEAD; remembered for the tag TTL). */
-  async confirmDigest(ref: ImageReference, digest: string, signal: AbortSignal): Promise<string> {
+  async confirmDigest(
+    ref: ImageReference,
+    digest: string,
+    signal: AbortSignal,
+    credentials?: CredentialStore,
+  ): Promise<string> {
     const key = `${ref.name}@${digest}`;
     if (this.#content.get(key) || this.#tags.get(key)) return digest;
     const answer = await this.#http.request(ref.registry, `/v2/${ref.path}/manifests/${digest}`, {
@@ -95,20 +108,31 @@ export class RegistryClient {
       maxBytes: 0,
       signal,
       scope: scopeOf(ref),
+      credentials,
     });
     expectFound(answer, key);
     this.#tags.set(key, digest, this.settings.tagTtlMs);
     return digest;
   }
 
-  async manifest(ref: ImageReference, digest: string, signal: AbortSignal): Promise<Manifest> {
+  async manifest(
+    ref: ImageReference,
+    digest: string,
+    signal: AbortSignal,
+    credentials?: CredentialStore,
+  ): Promise<Manifest> {
     const cached = this.#content.get(`${ref.name}@${digest}`);
     if (cached && !Buffer.isBuffer(cached)) return cached;
-    return this.#getManifest(ref, digest, digest, signal);
+    return this.#getManifest(ref, digest, digest, signal, credentials);
   }
 
   /** A blob by digest (image configs), capped at `maxBytes`. */
-  async blob(ref: ImageReference, digest: string, signal: AbortSignal): Promise<Buffer> {
+  async blob(
+    ref: ImageReference,
+    digest: string,
+    signal: AbortSignal,
+    credentials?: CredentialStore,
+  ): Promise<Buffer> {
     const key = `${ref.name}@${digest}`;
     const cached = this.#content.get(key);
     if (Buffer.isBuffer(cached)) return cached;
@@ -117,6 +141,7 @@ export class RegistryClient {
       maxBytes: this.settings.maxConfigBytes,
       signal,
       scope: scopeOf(ref),
+      credentials,
     });
     expectFound(answer, `${ref.name}@${digest}`);
     verifyDigest(answer.body, digest, `blob ${key}`);
@@ -129,6 +154,7 @@ export class RegistryClient {
     reference: string,
     expected: string | undefined,
     signal: AbortSignal,
+    credentials: CredentialStore | undefined,
   ): Promise<Manifest> {
     const shown = `${ref.name}${expected ? '@' : ':'}${reference}`;
     const answer = await this.#http.request(ref.registry, `/v2/${ref.path}/manifests/${reference}`, {
@@ -137,6 +163,7 @@ export class RegistryClient {
       maxBytes: this.settings.maxManifestBytes,
       signal,
       scope: scopeOf(ref),
+      credentials,
     });
     expectFound(answer, shown);
     let json: unknown;
@@ -196,7 +223,11 @@ function verifyDigest(body: Buffer, digest: string, what: string): void {
 
 /** The shared promise, or the caller's own deadline, whichever comes first. */
 function raceSignal<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(deadline());
+  if (signal.aborted) {
+    // Others may still share this flight; its outcome is theirs, not an unhandled rejection.
+    shared.catch(() => {});
+    return Promise.reject(deadline());
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(deadline());
     signal.addEventListener('abort', onAbort, { once: true });

@@ -2,6 +2,7 @@
 // kubelet reads them: keys may be bare hosts or URLs (`https://index.docker.io/v1/`), `auth`
 // is base64 "user:password". Credentials belong to one registry host and are only handed
 // out for it; they are never logged (`toJSON` hides them).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 
@@ -65,4 +66,22 @@ export function loadDockerConfig(path: string): CredentialStore {
       cause: err,
     });
   }
+}
+
+/**
+ * Who a lookup on `registry` acts as: '' for the server's own (mounted) credentials, else a
+ * short hash of the requester's credential for that host. Caches of failures, shared flights
+ * and tokens are keyed by it, so one requester's refusal is never served to another who holds
+ * credentials; the hash cannot be turned back into the secret and is safe to keep in keys.
+ */
+export function credentialIdentity(registry: string, store: CredentialStore | undefined): string {
+  const credential = store?.get(registryKey(registry));
+  return credential ? identityOf(credential) : '';
+}
+
+export function identityOf(credential: Credential): string {
+  return createHash('sha256')
+    .update(`${credential.username}\0${credential.password}`)
+    .digest('hex')
+    .slice(0, 16);
 }

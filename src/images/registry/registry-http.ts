@@ -30,6 +30,8 @@ export interface ApiRequest {
   readonly signal: AbortSignal;
   /** Token scope, `repository:library/nginx:pull`. */
   readonly scope: string;
+  /** The requester's own credentials (a pod's pull secrets), tried before the server's. */
+  readonly credentials?: CredentialStore | undefined;
 }
 
 export class RegistryHttp {
@@ -72,7 +74,8 @@ export class RegistryHttp {
     req: ApiRequest,
     fresh = false,
   ): Promise<string | undefined> {
-    const credential = this.deps.credentials.get(registryKey(registry));
+    const key = registryKey(registry);
+    const credential = req.credentials?.get(key) ?? this.deps.credentials.get(key);
     if (challenge.scheme === 'basic') return credential ? basicHeader(credential) : undefined;
     return this.deps.tokens.authorization(
       challenge,

@@ -1,0 +1,69 @@
+// What rules may ask of image registries: an image's platforms and the digest its tag names,
+// answered by the shared registry client under one request's deadline and with that pod's own
+// pull credentials. Rules get this narrow interface, never the client, so tests can hand them
+// an object literal and the engine stays free of I/O.
+import type { V1PodSpec } from '@kubernetes/client-node';
+import type { ImageReference } from './reference.js';
+import { resolvePlatforms, type PlatformResult } from './platforms.js';
+import { resolveImageDigest, type DigestResult } from './resolve-digest.js';
+import type { RegistryClient } from './registry/client.js';
+import type { CredentialStore } from './registry/credentials.js';
+import type { LookupFailure } from './registry/lookup-error.js';
+
+export interface ImageLookup {
+  /** Platforms of `ref`, asked with the credentials of the pod whose spec is `pod`. */
+  platforms(ref: ImageReference, pod: V1PodSpec): Promise<PlatformResult>;
+  /** The digest `ref` names now (or confirms it exists, for a digest reference). */
+  digest(ref: ImageReference, pod: V1PodSpec): Promise<DigestResult>;
+}
+
+/** A pod's pull credentials (its imagePullSecrets and its service account's), by registry host. */
+export type PullCredentials = (
+  namespace: string,
+  podSpec: V1PodSpec,
+  signal: AbortSignal,
+) => Promise<CredentialStore>;
+
+export interface LookupRequest {
+  readonly namespace: string;
+  /** Fires when the request's registry budget is spent. */
+  readonly signal: AbortSignal;
+  readonly pullCredentials?: PullCredentials | undefined;
+}
+
+/** `ok`, or why a lookup failed: the label of `kube_hygiene_registry_lookups_total`. */
+export type LookupResult = 'ok' | LookupFailure;
+
+/** The registry client of one loaded policy, bound to each request in turn. */
+export class RegistryLookups {
+  constructor(
+    readonly client: RegistryClient,
+    private readonly onResult: (result: LookupResult) => void = () => {},
+  ) {}
+
+  forRequest({ namespace, signal, pullCredentials }: LookupRequest): ImageLookup {
+    // One credentials read per pod spec per request, however many images it holds.
+    const perPod = new WeakMap<V1PodSpec, Promise<CredentialStore | undefined>>();
+    const credentialsOf = (pod: V1PodSpec) => {
+      if (!pullCredentials) return Promise.resolve(undefined);
+      let found = perPod.get(pod);
+      if (!found) {
+        // Unreadable pull secrets leave the server's own credentials, which is what a lookup
+        // without the seam would have used; the lookup itself then says what went wrong.
+        found = pullCredentials(namespace, pod, signal).catch(() => undefined);
+        perPod.set(pod, found);
+      }
+      return found;
+    };
+    const count = <R extends PlatformResult | DigestResult>(result: R): R => {
+      this.onResult(result.ok ? 'ok' : result.failure);
+      return result;
+    };
+    return {
+      platforms: async (ref, pod) =>
+        count(await resolvePlatforms(this.client, ref, signal, await credentialsOf(pod))),
+      digest: async (ref, pod) =>
+        count(await resolveImageDigest(this.client, ref, signal, await credentialsOf(pod))),
+    };
+  }
+}

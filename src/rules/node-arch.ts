@@ -1,0 +1,170 @@
+// `node-arch`: an amd64-only image on an arm64 node dies with "exec format error" or
+// "Illegal instruction" in a crash loop. The images' registries say which platforms each
+// image has; Pods are pinned on CREATE to the architectures every image shares (a nodeSelector
+// for one, required node affinity for several), workload templates get a warning previewing
+// it (pod webhooks never run on a Deployment's dry run), and pods no node can run are denied.
+// The decisions are images/placement.ts and amd64-level.ts; reading and writing pins is node-pin.ts.
+import type { V1PodSpec } from '@kubernetes/client-node';
+import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
+import type { PodSpecSite } from '../admission/workload.js';
+import { valueAtPointer } from '../admission/patch.js';
+import { displayImage } from '../images/reference.js';
+import type { ImageLookup } from '../images/image-lookup.js';
+import { LookupFailure } from '../images/registry/lookup-error.js';
+import { decidePlacement, type ImagePlatforms } from '../images/placement.js';
+import { decideAmd64Level } from '../images/amd64-level.js';
+import { ARCH_LABEL, OS_LABEL, addNodePin, readNodePin } from './node-pin.js';
+import { hasControllerOwner } from './controller-owner.js';
+
+interface Options {
+  readonly denyOnLookupFailure: boolean;
+  /** Node label holding the amd64 level (v1…v4); undefined: levels are not judged. */
+  readonly amd64LevelLabel: string | undefined;
+}
+
+/** Node labels to restrict, each to its values, and why. */
+interface Pin {
+  readonly labels: readonly (readonly [label: string, values: readonly string[]])[];
+  readonly because: readonly string[];
+}
+
+/** `kubernetes.io/arch=amd64`, `kubernetes.io/os=windows, kubernetes.io/arch In [amd64, arm64]`. */
+const describePin = ({ labels }: Pin) =>
+  labels
+    .map(([label, values]) =>
+      values.length === 1 ? `${label}=${values[0]}` : `${label} In [${values.join(', ')}]`,
+    )
+    .join(', ');
+
+const shownImage = ({ container }: ContainerSite) =>
+  `image ${displayImage(container.image)} (container ${String(container.name)})`;
+
+/** Containers that constrain scheduling: ephemeral ones join a pod already placed. */
+const placedBy = (ctx: RuleContext, site: PodSpecSite) =>
+  ctx.containers.filter(
+    (c) => c.site === site && c.list !== 'ephemeralContainers' && !c.exempt && c.image.ok,
+  );
+
+interface Resolved {
+  readonly known: ImagePlatforms[];
+  readonly failures: RuleFinding[];
+  readonly failed: boolean;
+}
+
+async function resolveAll(
+  images: ImageLookup,
+  site: PodSpecSite,
+  containers: readonly ContainerSite[],
+  options: Options,
+): Promise<Resolved> {
+  const results = await Promise.all(
+    containers.map((c) => (c.image.ok ? images.platforms(c.image.ref, site.spec) : undefined)),
+  );
+  const known: ImagePlatforms[] = [];
+  const failures: RuleFinding[] = [];
+  let failed = false;
+  results.forEach((result, i) => {
+    const c = containers[i]!;
+    if (!result) return;
+    if (result.ok) {
+      known.push({ shown: shownImage(c), platforms: result.platforms });
+      return;
+    }
+    failed = true;
+    // A tag never pushed runs nowhere, pinned or not: saying so is image-exists's finding.
+    if (result.failure === LookupFailure.notFound && !options.denyOnLookupFailure) return;
+    // Warnings are cut at 256 bytes: what happened leads, the registry's reason follows.
+    const outcome = options.denyOnLookupFailure
+      ? 'denied (node-arch.onLookupFailure is deny)'
+      : site.template
+        ? 'pods will not be pinned to an architecture'
+        : 'not pinned to an architecture';
+    failures.push({
+      path: `${c.path}/image`,
+      subject: `lookup ${String(c.container.image)}`,
+      message: `${outcome}: platforms of ${displayImage(c.container.image)} unknown (${result.failure}): ${result.message}`,
+      ...(options.denyOnLookupFailure ? {} : { action: 'warn' as const }),
+    });
+  });
+  return { known, failures, failed };
+}
+
+/** The pin a pod needs, or the reason no node can run it; undefined when it needs nothing. */
+function decide(
+  known: readonly ImagePlatforms[],
+  spec: V1PodSpec,
+  options: Options,
+): Pin | string | undefined {
+  const archPin = readNodePin(spec, ARCH_LABEL);
+  const placement = decidePlacement(known, readNodePin(spec, OS_LABEL), archPin);
+  if (placement.kind === 'deny') return placement.message;
+  const labels: [string, readonly string[]][] = [];
+  const because: string[] = [];
+  let architectures: readonly string[] = archPin.only ? [...archPin.only] : [];
+  if (placement.kind === 'pin') {
+    if (placement.os !== 'linux') labels.push([OS_LABEL, [placement.os]]);
+    labels.push([ARCH_LABEL, placement.architectures]);
+    because.push(placement.because);
+    architectures = placement.architectures;
+  }
+  if (options.amd64LevelLabel) {
+    const label = options.amd64LevelLabel;
+    const level = decideAmd64Level(known, architectures, readNodePin(spec, label));
+    if (level.kind === 'deny') return level.message;
+    if (level.kind === 'pin') {
+      labels.push([label, level.values]);
+      because.push(level.because);
+    }
+  }
+  return labels.length ? { labels, because } : undefined;
+}
+
+export default defineRule({
+  id: 'node-arch',
+  description: 'Pods are pinned to the architectures their images are built for.',
+  endpoints: ['validate', 'mutate'],
+  operations: ['CREATE', 'UPDATE'],
+  needsRegistry: true,
+  configure: (settings): Options => ({
+    denyOnLookupFailure: settings.onLookupFailure === 'deny',
+    amd64LevelLabel: settings.amd64LevelLabel || undefined,
+  }),
+  async evaluate(ctx, options) {
+    const { images } = ctx;
+    if (!images) return [];
+    const findings: RuleFinding[] = [];
+    const pins: { site: PodSpecSite; pin: Pin }[] = [];
+    for (const site of ctx.podSpecs) {
+      // A Pod is pinned once, at CREATE; templates are judged on the validating endpoint only
+      // (a template rewritten under a GitOps tool would be reported as drift).
+      const patching = !site.template && ctx.endpoint === 'mutate' && ctx.operation === 'CREATE';
+      if (!patching && ctx.endpoint !== 'validate') continue;
+      // A ReplicaSet stamped from a Deployment was previewed at its owner: only deny it.
+      const previews = !(site.template && hasControllerOwner(ctx.object));
+      const containers = placedBy(ctx, site);
+      if (containers.length === 0) continue;
+      const { known, failures, failed } = await resolveAll(images, site, containers, options);
+      // A Pod's lookup failures were reported where it was patched (mutate), not again here.
+      if (patching || (site.template && previews)) findings.push(...failures);
+      if (failed) continue;
+      const decision = decide(known, site.spec, options);
+      if (typeof decision === 'string') {
+        findings.push({ path: site.path, subject: decision, message: decision });
+      } else if (decision && patching) {
+        pins.push({ site, pin: decision });
+      } else if (decision && previews) {
+        findings.push({
+          action: 'warn',
+          path: site.path,
+          message: `${site.template ? 'pods' : 'the pod'} will be pinned to ${describePin(decision)}: ${decision.because.join('; ')}`,
+        });
+      }
+    }
+    // Edits last, after every lookup, so the draft never holds half a decision.
+    for (const { site, pin } of ctx.draft ? pins : []) {
+      const spec = valueAtPointer(ctx.draft, site.path) as V1PodSpec;
+      for (const [label, values] of pin.labels) addNodePin(spec, label, values);
+    }
+    return findings;
+  },
+});

@@ -1,0 +1,70 @@
+// The registry client the server judges with: built from the active policy's `registries` and
+// `registryLookup`, and rebuilt only when those change on a reload (a rule change keeps the
+// warm caches). A reload whose registry settings cannot be used (an unreadable caFile or
+// dockerConfig) keeps the previous client and says so; lookups are counted per result.
+import type { Logger } from 'pino';
+import type { CompiledPolicy } from '../policy/compile.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { RegistryLookups, type LookupResult } from '../images/image-lookup.js';
+import { RegistryClient } from '../images/registry/client.js';
+import { registryClientOptions } from '../images/registry/from-policy.js';
+import type { Resolver } from '../images/registry/guarded-lookup.js';
+
+export interface RegistrySource {
+  /** The lookups for this policy's registry settings; undefined when none could ever be built. */
+  lookupsFor(policy: CompiledPolicy): RegistryLookups | undefined;
+}
+
+export interface RegistrySourceOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Name resolution (tests map names to chosen addresses); the OS resolver otherwise. */
+  readonly resolver?: Resolver;
+}
+
+export function openRegistrySource({ logger, metrics, resolver }: RegistrySourceOptions): RegistrySource {
+  let settingsKey: string | undefined;
+  let current: RegistryLookups | undefined;
+  // Per compiled policy: a request pays one WeakMap read, never a JSON comparison.
+  const byPolicy = new WeakMap<CompiledPolicy, RegistryLookups | undefined>();
+
+  const countResult = (client: RegistryClient) => (result: LookupResult) => {
+    metrics.registryLookups.inc({ result });
+    const entries = client.cacheEntries();
+    metrics.cacheEntries.set({ cache: 'registry-content' }, entries.content);
+    metrics.cacheEntries.set({ cache: 'registry-tags' }, entries.tags);
+    metrics.cacheEntries.set({ cache: 'registry-failures' }, entries.failures);
+  };
+
+  const build = (policy: CompiledPolicy): RegistryLookups | undefined => {
+    const { registries, registryLookup } = policy.policy;
+    const key = JSON.stringify([registries, registryLookup]);
+    if (key === settingsKey) return current;
+    settingsKey = key;
+    try {
+      const client = new RegistryClient(registryClientOptions(policy.policy, resolver));
+      current = new RegistryLookups(client, countResult(client));
+      logger.info(
+        { policy: policy.hash, registries: Object.keys(registries), timeoutMs: registryLookup.timeoutMs },
+        'registry client ready',
+      );
+    } catch (err) {
+      logger.error(
+        { policy: policy.hash, reason: (err as Error).message },
+        current
+          ? 'registry settings unusable; the previous registry client keeps serving'
+          : 'registry settings unusable; registry rules judge nothing until they are fixed',
+      );
+    }
+    return current;
+  };
+
+  return {
+    lookupsFor(policy) {
+      if (byPolicy.has(policy)) return byPolicy.get(policy);
+      const lookups = build(policy);
+      byPolicy.set(policy, lookups);
+      return lookups;
+    },
+  };
+}

@@ -46,9 +46,13 @@ const FAULTS: [fault: string, failure: string, why: RegExp][] = [
   [
     'redirect-blocked',
     'blocked-address',
-    /refusing 127\.0\.0\.1, loopback .*registries\["127\.0\.0\.1:\d+"\]/,
+    /refusing 127\.0\.0\.1: set registries\["127\.0\.0\.1:\d+"\]\.allowPrivateAddress: true/,
   ],
-  ['realm-blocked', 'blocked-address', /refusing 127\.0\.0\.1, loopback .*registries\["127\.0\.0\.1:\d+"\]/],
+  [
+    'realm-blocked',
+    'blocked-address',
+    /refusing 127\.0\.0\.1: set registries\["127\.0\.0\.1:\d+"\]\.allowPrivateAddress: true/,
+  ],
 ];
 const hostOf = (fault: string) => `${fault}.faults.test:${port}`;
 const resolver: Resolver = async (name) => {

@@ -23,14 +23,14 @@ export const systemResolver: Resolver = async (hostname) =>
 
 /**
  * `settingsKey` is the URL's host with its port: the key a policy entry must use to allow it.
- * Address, reason and key come first and the rest last: a node-arch warning quoting this is
+ * The address and the key come first, the reason last: a node-arch warning quoting this is
  * cut at 256 bytes, and the key is what the reader needs to act on.
  */
 function blocked(settingsKey: string, address: string, reason: string): RegistryLookupError {
   return new RegistryLookupError(
     LookupFailure.blockedAddress,
-    `refusing ${address}, ${reason}; set registries["${settingsKey}"].allowPrivateAddress: true ` +
-      `in the policy if ${settingsKey} is a registry inside your network`,
+    `refusing ${address}: set registries["${settingsKey}"].allowPrivateAddress: true in the policy ` +
+      `if this is a registry inside your network (${reason})`,
   );
 }
 

@@ -9,7 +9,7 @@ import { startCanary } from '../harness/registry/canary.js';
 import { startFaultServer } from '../harness/registry/fault-server.js';
 import { startTestServer } from '../harness/server.js';
 import { pod } from '../rules/registry-admit.js';
-import { admitUnderLoad } from './load.js';
+import { admitOverTls, admitUnderLoad } from './load.js';
 
 const DEADLINE_MS = 2000;
 const LOAD = { total: Number(process.env.FAULT_REVIEWS ?? 200), concurrency: 20 };
@@ -119,6 +119,21 @@ for (const mode of ['allow', 'deny'] as const) {
         reached >= 1 && reached <= MAX_REQUESTS_PER_FAULT,
         `${fault}: ${reached} requests reached the registry`,
       );
+      if (fault === 'rate-limited') {
+        // Another image on the rested host is not asked for either while Retry-After (7 s) runs.
+        const rested = requestsTo(fault);
+        const other = await admitOverTls(
+          server,
+          `/mutate?timeout=${DEADLINE_MS / 1000}s`,
+          pod([{ name: 'api', image: `${hostOf(fault)}/${fault}:v2.0.0` }]),
+        );
+        t.match(
+          JSON.stringify(other.response), // a warning (allow) or the denial's message (deny)
+          /\(backing-off\): .*not asking it again for [1-7] s/,
+          'the rest is kept',
+        );
+        t.equal(requestsTo(fault), rested, 'and the registry was not asked');
+      }
     }
     const metrics = await server.metrics();
     t.notMatch(metrics, /registry_lookups_total\{result="ok"\} [1-9]/, 'no lookup succeeded');

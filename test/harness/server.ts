@@ -43,6 +43,8 @@ export interface TestServerOptions {
   readonly cluster?: StartOptions['cluster'];
   /** Registry lookups on (main() has them on; off here unless a test asks). */
   readonly registryLookups?: StartOptions['registryLookups'];
+  /** `debug` to capture the lines a test must prove clean (objects, skipped secrets). */
+  readonly logLevel?: 'info' | 'debug';
 }
 
 /** Resolves once `check` returns true, polling; rejects after `ms`. */
@@ -96,7 +98,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const logger = pino({ level: 'info', formatters: { level: (label) => ({ level: label }) } }, sink);
+  const logger = pino(
+    { level: options.logLevel ?? 'info', formatters: { level: (label) => ({ level: label }) } },
+    sink,
+  );
   const running = await start(config, {
     logger,
     rules: options.rules,

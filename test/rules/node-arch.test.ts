@@ -168,7 +168,7 @@ t.test('a lookup that fails lets the pod through unpinned, saying why', async (t
   t.same(ops, [], 'no pin from half the images');
   t.match(
     response.warnings?.join('\n'),
-    /not pinned to an architecture: platforms of "127\.0\.0\.1:1\/acme\/api:v1\.0\.0" unknown \(blocked-address\): refusing to connect/,
+    /not pinned to an architecture: platforms of "127\.0\.0\.1:1\/acme\/api:v1\.0\.0" unknown \(blocked-address\): refusing 127\.0\.0\.1: set registries\["127\.0\.0\.1:1"\]/,
   );
 
   const strict = policyWith('{ onLookupFailure: deny }');

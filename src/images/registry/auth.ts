@@ -3,7 +3,7 @@
 // cached until their `expires_in`. Credentials go only to the registry they belong to and to
 // the token realm that registry names in its own challenge; never into a log line.
 import type { Challenge } from './challenge.js';
-import { identityOf, type Credential } from './credentials.js';
+import { CREDENTIALS_HINT, identityOf, type Credential } from './credentials.js';
 import { LookupFailure, RegistryLookupError } from './lookup-error.js';
 import { TtlCache } from './caches.js';
 import type { HttpAnswer } from './transport.js';
@@ -59,7 +59,7 @@ export class TokenCache {
       throw new RegistryLookupError(
         LookupFailure.unauthorized,
         `token service ${realm.host} refused ${credential ? `the credentials of ${credential.username}` : 'anonymous access'} for ${scope}` +
-          (credential ? '' : '; add credentials for this registry to the mounted docker config.json'),
+          (credential ? '' : `; ${CREDENTIALS_HINT}`),
       );
     }
     if (answer.status !== 200) {

@@ -156,6 +156,7 @@ export class RegistryClient {
     signal: AbortSignal,
     credentials: CredentialStore | undefined,
   ): Promise<Manifest> {
+    // Named last in each message: reasons lead (warnings are cut at 256 bytes).
     const shown = `${ref.name}${expected ? '@' : ':'}${reference}`;
     const answer = await this.#http.request(ref.registry, `/v2/${ref.path}/manifests/${reference}`, {
       method: 'GET',
@@ -170,16 +171,19 @@ export class RegistryClient {
     try {
       json = JSON.parse(answer.body.toString('utf8'));
     } catch {
-      throw new RegistryLookupError(LookupFailure.badResponse, `manifest ${shown} is not valid JSON`);
+      throw new RegistryLookupError(LookupFailure.badResponse, `the manifest is not valid JSON (${shown})`);
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      throw new RegistryLookupError(LookupFailure.badResponse, `manifest ${shown} is not a JSON object`);
+      throw new RegistryLookupError(
+        LookupFailure.badResponse,
+        `the manifest is not a JSON object (${shown})`,
+      );
     }
     const mediaType = manifestMediaType(header(answer, 'content-type'), json);
     if (!mediaType) {
       throw new RegistryLookupError(
         LookupFailure.badResponse,
-        `manifest ${shown} has media type "${header(answer, 'content-type') ?? 'none'}", which is not an image manifest or index`,
+        `media type "${header(answer, 'content-type') ?? 'none'}" is not an image manifest or index (${shown})`,
       );
     }
     const digest = expected ?? `sha256:${sha256(answer.body)}`;
@@ -218,7 +222,7 @@ function sha256(body: Buffer): string {
 function verifyDigest(body: Buffer, digest: string, what: string): void {
   // Only sha256 is checked: it is what every registry serves; others are trusted as named.
   if (!digest.startsWith('sha256:') || sha256(body) === digest.slice(7)) return;
-  throw new RegistryLookupError(LookupFailure.badResponse, `${what}: content does not match its digest`);
+  throw new RegistryLookupError(LookupFailure.badResponse, `content does not match its digest (${what})`);
 }
 
 /** The shared promise, or the caller's own deadline, whichever comes first. */

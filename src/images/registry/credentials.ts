@@ -13,6 +13,15 @@ export interface Credential {
 
 export type CredentialStore = ReadonlyMap<string, Credential>;
 
+/**
+ * Where a refused lookup's credentials can come from, for messages: the pod's own pull secrets
+ * come first because that is where the kubelet will look when it pulls. Kept short and
+ * early in its messages: node-arch quotes them in warnings that are cut at 256 bytes.
+ */
+export const CREDENTIALS_HINT =
+  'add imagePullSecrets for it to the pod or its ServiceAccount (read when ' +
+  'registryLookup.pullSecrets is true) or credentials to registryLookup.dockerConfig';
+
 /** `https://index.docker.io/v1/` → `docker.io`; `ghcr.io/` → `ghcr.io`. */
 export function registryKey(text: string): string {
   const host = text

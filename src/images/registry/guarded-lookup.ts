@@ -21,12 +21,16 @@ export const systemResolver: Resolver = async (hostname) =>
     family: a.family === 6 ? 6 : 4,
   }));
 
-/** `settingsKey` is the URL's host with its port: the key a policy entry must use to allow it. */
+/**
+ * `settingsKey` is the URL's host with its port: the key a policy entry must use to allow it.
+ * The address and the key come first, the reason last: a node-arch warning quoting this is
+ * cut at 256 bytes, and the key is what the reader needs to act on.
+ */
 function blocked(settingsKey: string, address: string, reason: string): RegistryLookupError {
   return new RegistryLookupError(
     LookupFailure.blockedAddress,
-    `refusing to connect to ${settingsKey} (${address}): ${reason}; if this registry is really inside ` +
-      `your network, set registries["${settingsKey}"].allowPrivateAddress: true in the policy`,
+    `refusing ${address}: set registries["${settingsKey}"].allowPrivateAddress: true in the policy ` +
+      `if this is a registry inside your network (${reason})`,
   );
 }
 

@@ -27,15 +27,19 @@ export class RegistryLookupError extends Error {
   }
 }
 
-/** Any thrown value as a lookup error; aborts become timeouts. */
+/**
+ * Any thrown value as a lookup error; aborts become timeouts. What happened leads and the
+ * request (`what`, a URL that may carry a 71-character digest) trails: warnings are cut at
+ * 256 bytes, and the reason is what the reader needs.
+ */
 export function asLookupError(err: unknown, what: string): RegistryLookupError {
   if (err instanceof RegistryLookupError) return err;
   const e = err as NodeJS.ErrnoException;
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR') {
-    return new RegistryLookupError(LookupFailure.timeout, `${what}: no answer within the lookup deadline`);
+    return new RegistryLookupError(LookupFailure.timeout, `no answer within the lookup deadline (${what})`);
   }
   return new RegistryLookupError(
     LookupFailure.unavailable,
-    `${what}: ${e?.code ? `${e.code} ` : ''}${e?.message ?? String(err)}`,
+    `${e?.code ? `${e.code} ` : ''}${e?.message ?? String(err)} (${what})`,
   );
 }

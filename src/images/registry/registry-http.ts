@@ -4,7 +4,7 @@
 // and 429/5xx answered by resting the host (see backoff.ts).
 import { parseChallenge, type Challenge } from './challenge.js';
 import { basicHeader, type TokenCache } from './auth.js';
-import { registryKey, type CredentialStore } from './credentials.js';
+import { CREDENTIALS_HINT, registryKey, type CredentialStore } from './credentials.js';
 import type { RegistryHosts } from './host-settings.js';
 import type { Resolver } from './guarded-lookup.js';
 import type { RegistryBackoff } from './backoff.js';
@@ -54,7 +54,7 @@ export class RegistryHttp {
     if (!challenge) throw unauthorized(registry, 'it sent no challenge this client understands');
     // When a remembered challenge's token was just refused, fetch a new one instead.
     const auth = await this.#authorize(registry, challenge, req, known !== undefined);
-    if (!auth) throw unauthorized(registry, 'it wants Basic credentials and none are configured for it');
+    if (!auth) throw unauthorized(registry, 'Basic auth, no credentials for this pod');
     answer = await this.#follow(
       url,
       { ...headers, authorization: auth },
@@ -150,6 +150,6 @@ export function header(answer: HttpAnswer, name: string): string | undefined {
 function unauthorized(registry: string, why: string): RegistryLookupError {
   return new RegistryLookupError(
     LookupFailure.unauthorized,
-    `${registry} refused access: ${why}; give this server pull credentials for ${registry} in the mounted docker config.json`,
+    `${registry} refused access (${why}); ${CREDENTIALS_HINT}`,
   );
 }

@@ -79,6 +79,6 @@ export function exchange(url: URL, options: ExchangeOptions): Promise<HttpAnswer
 function tooLarge(what: string, bytes: number, max: number): RegistryLookupError {
   return new RegistryLookupError(
     LookupFailure.tooLarge,
-    `${what}: body of ${bytes}+ bytes is over the ${max}-byte cap; an image manifest or config is never that large`,
+    `body of ${bytes}+ bytes is over the ${max}-byte cap; an image manifest or config is never that large (${what})`,
   );
 }

@@ -107,7 +107,11 @@ for (const mode of Object.values(AuthMode)) {
         LookupFailure.unauthorized,
         'no credentials: unauthorized, not missing',
       );
-      t.match(!refused.ok && refused.message, /docker config\.json/, 'the message says where credentials go');
+      t.match(
+        !refused.ok && refused.message,
+        /imagePullSecrets .*registryLookup\.dockerConfig/,
+        'the message says where credentials go',
+      );
     }
     if (mode === AuthMode.token) {
       const image = seeded.images[0]!;

@@ -7,23 +7,17 @@ import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { configHelp, connectionInputs, readConfig, type Config } from './config.js';
 import { chooseConnection, type ConnectionSource } from './cluster/connection.js';
-import { openCluster } from './cluster/open.js';
-import type { ClusterView, ClusterViewOptions } from './cluster/view.js';
-import type { PullSecretReader } from './cluster/pull-secrets.js';
-
-interface ConnectedCluster {
-  readonly view: ClusterView;
-  readonly pullSecrets: PullSecretReader | undefined;
-}
+import type { ClusterViewOptions } from './cluster/view.js';
 import { ensureDevCertificates } from './certs/dev.js';
 import { HygieneError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
 import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
-import { openPolicyStore, type PolicySource, type PolicyStoreOptions } from './server/policy-store.js';
+import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
 import { Readiness, type ReadinessCheck } from './server/readiness.js';
 import { openRegistrySource, type RegistrySourceOptions } from './server/registry-source.js';
+import { clusterCacheCheck, openClusterSource, type ConnectedCluster } from './server/cluster-source.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
 
@@ -90,7 +84,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   });
   let cluster: ConnectedCluster | undefined;
   try {
-    cluster = openClusterView(config, options, policy, logger, metrics);
+    cluster = openClusterSource(options.connection ?? chooseConnection(connectionInputs(config, {})), {
+      policy,
+      logger,
+      metrics,
+      viewOptions: options.cluster,
+    });
   } catch (err) {
     certificates.close();
     policy.close();
@@ -174,44 +173,6 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     readiness,
     policyHash: () => policy.current().hash,
     stop: () => (stopping ??= stop()),
-  };
-}
-
-/**
- * The cluster view the cluster-backed rules read, or undefined without a connection; either way
- * said once in the log. Never waits for the API server: readiness does that, bounded.
- */
-function openClusterView(
-  config: Config,
-  options: StartOptions,
-  policy: PolicySource,
-  logger: Logger,
-  metrics: Metrics,
-): ConnectedCluster | undefined {
-  const source = options.connection ?? chooseConnection(connectionInputs(config, {}));
-  // Pull secrets follow the live policy, so a reload can turn them off or on.
-  const { view, pullSecrets, notices } = openCluster(source, policy.current(), options.cluster, {
-    enabled: () => policy.current().policy.registryLookup.pullSecrets,
-  });
-  for (const notice of notices) logger.warn({ cluster: 'none' }, notice);
-  if (!view) return undefined;
-  const where = source.kind === 'kubeconfig' ? source.path : 'the in-cluster service account';
-  logger.info(
-    { cluster: source.kind, ...(source.kind === 'kubeconfig' && { kubeconfig: where }) },
-    `cluster view: ${where}`,
-  );
-  metrics.addCacheSource(() => view.cacheEntries());
-  return { view, pullSecrets };
-}
-
-/** /readyz waits for the first list of every cache, up to the view's grace period; logged once when over. */
-function clusterCacheCheck(view: ClusterView, logger: Logger): ReadinessCheck {
-  let wasReady = false;
-  return () => {
-    const { ready, detail } = view.readiness();
-    if (ready && !wasReady) logger.info({ cluster: 'ready' }, detail);
-    wasReady = ready;
-    return ready ? undefined : detail;
   };
 }
 

@@ -1,6 +1,9 @@
 // The client's Watch, with two changes: objects are slimmed as they arrive (so the cache never
 // holds a full manifest), and every watch asks the server to end it after a few minutes and to
 // send bookmarks. A connection that dies silently is then noticed, and resuming costs nothing.
+// The response headers must arrive within a deadline: the client's own 30 s timeout is never
+// applied (its signal is overwritten), so a server that accepts and never answers would hold
+// the watch, and the cache, forever.
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { SlimObject, Slimmer } from './slim.js';
 
@@ -15,8 +18,9 @@ export class SlimmingWatch<T extends SlimObject> extends Watch {
     config: KubeConfig,
     private readonly slim: Slimmer<T>,
     private readonly onEvent: () => void,
+    answerWithinMs: number,
   ) {
-    super(config);
+    super(withAnswerDeadline(config, answerWithinMs));
   }
 
   /**
@@ -46,4 +50,18 @@ export class SlimmingWatch<T extends SlimObject> extends Watch {
     if (this.stopped) controller.abort();
     return controller;
   }
+}
+
+/**
+ * The KubeConfig as Watch uses it (the cluster, and fetch options), with node-fetch's `timeout`
+ * added: it bounds the wait for the response headers and then aborts the request; it does not
+ * touch a stream that is already flowing.
+ */
+function withAnswerDeadline(config: KubeConfig, ms: number): KubeConfig {
+  const bounded = Object.create(config) as KubeConfig;
+  bounded.applyToFetchOptions = async (opts) => ({
+    ...(await config.applyToFetchOptions(opts)),
+    timeout: ms,
+  });
+  return bounded;
 }

@@ -43,6 +43,8 @@ export interface ApiServer {
   openWatches(): number;
   /** Cuts every open watch connection; returns how many were cut. */
   dropWatches(): number;
+  /** Leaves every open watch connected but silent for good (see OpenWatch.silence); returns how many. */
+  silenceWatches(): number;
   /** Sends a BOOKMARK on every watch that allowed them. */
   bookmark(): void;
   /** Refuses connections (and cuts open ones) until `up()`. */
@@ -136,6 +138,10 @@ export async function startApiServer(options: { token?: string } = {}): Promise<
       const count = watches.size;
       for (const watch of watches) watch.drop();
       return count;
+    },
+    silenceWatches() {
+      for (const watch of watches) watch.silence();
+      return watches.size;
     },
     bookmark() {
       for (const watch of watches) watch.bookmark();

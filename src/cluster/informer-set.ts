@@ -1,7 +1,7 @@
 // The caches the view keeps, one informer each: what an HPA usually scales, the HPAs, and the
 // Namespaces (for their mode label). RBAC: list + watch on each (see the README).
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { startInformer, type CachedResource, type InformerOptions, type InformerRetry } from './informer.js';
+import { startInformer, type CachedResource, type InformerOptions, type InformerPacing } from './informer.js';
 import { abortable } from './deadline.js';
 import { slimHpa, slimNamespace, slimObject, type SlimHpa, type SlimObject, type Slimmer } from './slim.js';
 
@@ -12,7 +12,7 @@ export interface InformerSet {
   readonly namespaces: CachedResource<SlimObject>;
 }
 
-export function startInformers(kc: KubeConfig, retry?: InformerRetry): InformerSet {
+export function startInformers(kc: KubeConfig, retry?: InformerPacing): InformerSet {
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
   const core = kc.makeApiClient(CoreV1Api);

@@ -36,14 +36,17 @@ export interface InformerOptions<T extends SlimObject> {
   /** One page of the list; called until the server stops sending a continue token. Honour `signal`. */
   readonly list: (page: ListPage, signal: AbortSignal) => Promise<KubernetesListObject<KubernetesObject>>;
   readonly slim: Slimmer<T>;
-  readonly retry?: InformerRetry;
+  readonly retry?: InformerPacing;
 }
 
-export interface InformerRetry {
+/** Backoff between attempts, and how long each request may take. */
+export interface InformerPacing {
   readonly firstMs: number;
   readonly maxMs: number;
   /** Longest one list page, or the start of a watch, may take before it is abandoned and retried. */
   readonly requestMs?: number;
+  /** How long the server is asked to keep a watch open (timeoutSeconds); default 300. */
+  readonly watchSeconds?: number;
 }
 
 export interface ListPage {
@@ -70,7 +73,12 @@ export function startInformer<T extends SlimObject>(
   kc: KubeConfig,
   options: InformerOptions<T>,
 ): CachedResource<T> {
-  const { firstMs = 500, maxMs = 30_000, requestMs = REQUEST_DEADLINE_MS } = options.retry ?? {};
+  const {
+    firstMs = 500,
+    maxMs = 30_000,
+    requestMs = REQUEST_DEADLINE_MS,
+    watchSeconds,
+  } = options.retry ?? {};
   let synced = false;
   let stopped = false;
   let failures = 0;
@@ -101,7 +109,7 @@ export function startInformer<T extends SlimObject>(
     // Every page belongs to the snapshot of the first; the last one carries its resourceVersion.
     return { ...page, items };
   };
-  const watch = new SlimmingWatch(kc, options.slim, healthy, requestMs);
+  const watch = new SlimmingWatch(kc, options.slim, healthy, { answerWithinMs: requestMs, watchSeconds });
   const informer = new ListWatch<T>(options.path, watch, listSlim, false);
   const retry = (err: unknown) => {
     lastError = describeApiError(err);

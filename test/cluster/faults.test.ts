@@ -169,3 +169,19 @@ t.test(
     await eventually(t, 'nothing is left waiting on the hung requests', () => api.heldRequests() === 0);
   },
 );
+
+t.test('a watch that goes silent (a partition, no reset) is given up and the cache catches up', async (t) => {
+  const { api, view } = await standInWithView(t, [workload('Deployment', 'homelab', 'whisper')], {
+    retry: { firstMs: 50, maxMs: 200, watchSeconds: 1 },
+  });
+  await view.waitForSync(5000);
+  await eventually(t, 'watches are open', () => api.openWatches() === 5);
+  t.equal(api.silenceWatches(), 5, 'every watch silenced');
+  api.store.put(workload('Deployment', 'homelab', 'after-silence'));
+  await eventually(
+    t,
+    'the change reaches the cache through a new watch',
+    () => cached(view, 'homelab', 'after-silence') !== undefined,
+    6000,
+  );
+});

@@ -1,9 +1,10 @@
 // The API server misbehaving under load, seen from the real server over TLS: 20 reviews in
 // flight at all times (HPA creates, whose target is read from the cache or directly, and
 // Deployment DELETEs, which list the HPAs) while the API stand-in stops and comes back on the
-// same port, answers 403 and then 500, and hangs without answering. Every review must be
-// answered 200 inside its ?timeout=, what could not be checked must be a warning (never a
-// denial), /healthz must stay 200, and afterwards the cluster view must catch up by itself.
+// same port, answers 403 and then 500, and hangs (new requests never answered, open watches
+// silent). Every review must be answered 200 inside its ?timeout=, what could not be checked
+// must be a warning (never a denial), /healthz must stay 200, and afterwards the cluster view
+// must catch up by itself.
 import t from 'tap';
 import { startTestServer } from '../harness/server.js';
 import { startApiServer } from '../harness/apiserver/server.js';
@@ -29,11 +30,11 @@ for (const object of [
 }
 
 // The production deadline for direct reads (2 s, inside the 5 s the manifests give the
-// webhook); retries capped at 1 s and informer requests abandoned after 2 s, so recovery shows
-// within the test.
+// webhook); retries capped at 1 s, informer requests abandoned after 2 s and watches renewed
+// every 2 s (a silent one given up after 2.5 s), so recovery shows within the test.
 const server = await startTestServer({
   args: ['--kubeconfig', kubeconfig.path],
-  cluster: { retry: { firstMs: 100, maxMs: 1000, requestMs: 2000 } },
+  cluster: { retry: { firstMs: 100, maxMs: 1000, requestMs: 2000, watchSeconds: 2 } },
 });
 t.teardown(() => server.stop());
 
@@ -94,8 +95,9 @@ t.before(async () => {
   phase('healthy again');
   await sleep(1500);
   phase('API hangs');
+  // A black hole: new requests are never answered, open watches never send another byte.
   api.faults.hang = true;
-  api.dropWatches();
+  api.silenceWatches();
   await sleep(3000);
   api.faults.hang = false;
   phase('hang lifted');

@@ -2,8 +2,9 @@
 // holds a full manifest), and every watch asks the server to end it after a few minutes and to
 // send bookmarks. A connection that dies silently is then noticed, and resuming costs nothing.
 // The response headers must arrive within a deadline: the client's own 30 s timeout is never
-// applied (its signal is overwritten), so a server that accepts and never answers would hold
-// the watch, and the cache, forever. For the same reason a stream that stays silent past the
+// applied (@kubernetes/client-node 1.4 dist/watch.js assigns requestInit.signal twice, the
+// second time without the timeout), so a server that accepts and never answers would hold the
+// watch, and the cache, forever. For the same reason a stream that stays silent past the
 // end the server promised (a peer lost behind a partition, no reset) is given up.
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { SlimObject, Slimmer } from './slim.js';

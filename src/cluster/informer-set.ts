@@ -1,7 +1,8 @@
 // The caches the view keeps, one informer each: what an HPA usually scales, the HPAs, and the
 // Namespaces (for their mode label). RBAC: list + watch on each (see the README).
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { startInformer, type CachedResource, type InformerOptions } from './informer.js';
+import { startInformer, type CachedResource, type InformerOptions, type InformerPacing } from './informer.js';
+import { abortable } from './deadline.js';
 import { slimHpa, slimNamespace, slimObject, type SlimHpa, type SlimObject, type Slimmer } from './slim.js';
 
 export interface InformerSet {
@@ -11,7 +12,7 @@ export interface InformerSet {
   readonly namespaces: CachedResource<SlimObject>;
 }
 
-export function startInformers(kc: KubeConfig, retry?: InformerOptions<SlimObject>['retry']): InformerSet {
+export function startInformers(kc: KubeConfig, retry?: InformerPacing): InformerSet {
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
   const core = kc.makeApiClient(CoreV1Api);
@@ -26,28 +27,33 @@ export function startInformers(kc: KubeConfig, retry?: InformerOptions<SlimObjec
       Deployment: start(
         'deployments',
         '/apis/apps/v1/deployments',
-        (p) => apps.listDeploymentForAllNamespaces(p),
+        (p, signal) => apps.listDeploymentForAllNamespaces(p, abortable(signal)),
         slimObject,
       ),
       StatefulSet: start(
         'statefulsets',
         '/apis/apps/v1/statefulsets',
-        (p) => apps.listStatefulSetForAllNamespaces(p),
+        (p, signal) => apps.listStatefulSetForAllNamespaces(p, abortable(signal)),
         slimObject,
       ),
       ReplicaSet: start(
         'replicasets',
         '/apis/apps/v1/replicasets',
-        (p) => apps.listReplicaSetForAllNamespaces(p),
+        (p, signal) => apps.listReplicaSetForAllNamespaces(p, abortable(signal)),
         slimObject,
       ),
     },
     hpas: start(
       'horizontalpodautoscalers',
       '/apis/autoscaling/v2/horizontalpodautoscalers',
-      (p) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(p),
+      (p, signal) => autoscaling.listHorizontalPodAutoscalerForAllNamespaces(p, abortable(signal)),
       slimHpa,
     ),
-    namespaces: start('namespaces', '/api/v1/namespaces', (p) => core.listNamespace(p), slimNamespace),
+    namespaces: start(
+      'namespaces',
+      '/api/v1/namespaces',
+      (p, signal) => core.listNamespace(p, abortable(signal)),
+      slimNamespace,
+    ),
   };
 }

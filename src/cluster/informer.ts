@@ -1,7 +1,10 @@
 // One resource kept in memory with the client's ListWatch (what makeInformer builds): list,
 // then watch from the list's resourceVersion; a watch that ends is resumed from the last
 // version seen, and 410 Gone lists again (both inside ListWatch). What ListWatch leaves to its
-// caller is an error (API down, 403): we start it again with capped, jittered backoff.
+// caller is an error (API down, 403): we start it again with capped, jittered backoff. Neither
+// the client's list nor its watch gives up on a server that accepts and never answers, so each
+// list page and each watch start runs under a deadline: without one, an informer that called
+// into a hung API server stays stuck after the server recovers, and its cache goes stale.
 import {
   ListWatch,
   type KubeConfig,
@@ -10,6 +13,7 @@ import {
 } from '@kubernetes/client-node';
 import { SlimmingWatch } from './slim-watch.js';
 import type { SlimObject, Slimmer } from './slim.js';
+import { withDeadline } from './deadline.js';
 
 export interface CachedResource<T extends SlimObject> {
   readonly name: string;
@@ -29,10 +33,20 @@ export interface InformerOptions<T extends SlimObject> {
   readonly name: string;
   /** API path to watch, e.g. /apis/apps/v1/deployments. */
   readonly path: string;
-  /** One page of the list; called until the server stops sending a continue token. */
-  readonly list: (page: ListPage) => Promise<KubernetesListObject<KubernetesObject>>;
+  /** One page of the list; called until the server stops sending a continue token. Honour `signal`. */
+  readonly list: (page: ListPage, signal: AbortSignal) => Promise<KubernetesListObject<KubernetesObject>>;
   readonly slim: Slimmer<T>;
-  readonly retry?: { readonly firstMs: number; readonly maxMs: number };
+  readonly retry?: InformerPacing;
+}
+
+/** Backoff between attempts, and how long each request may take. */
+export interface InformerPacing {
+  readonly firstMs: number;
+  readonly maxMs: number;
+  /** Longest one list page, or the start of a watch, may take before it is abandoned and retried. */
+  readonly requestMs?: number;
+  /** How long the server is asked to keep a watch open (timeoutSeconds); default 300. */
+  readonly watchSeconds?: number;
 }
 
 export interface ListPage {
@@ -43,6 +57,9 @@ export interface ListPage {
 // Pages keep the full objects of one page in memory at a time, never the whole list: with
 // 50,000 Deployments an unpaged list is ~150 MiB of JSON-derived objects before slimming.
 const PAGE_SIZE = 500;
+// Generous for a page of 500 objects on a busy API server, short enough that a hung one is
+// noticed within the first retry.
+const REQUEST_DEADLINE_MS = 30_000;
 
 export function describeApiError(err: unknown): string {
   const e = err as { code?: unknown; statusCode?: unknown; message?: string };
@@ -56,7 +73,12 @@ export function startInformer<T extends SlimObject>(
   kc: KubeConfig,
   options: InformerOptions<T>,
 ): CachedResource<T> {
-  const { firstMs, maxMs } = options.retry ?? { firstMs: 500, maxMs: 30_000 };
+  const {
+    firstMs = 500,
+    maxMs = 30_000,
+    requestMs = REQUEST_DEADLINE_MS,
+    watchSeconds,
+  } = options.retry ?? {};
   let synced = false;
   let stopped = false;
   let failures = 0;
@@ -71,10 +93,11 @@ export function startInformer<T extends SlimObject>(
 
   const listSlim = async (): Promise<KubernetesListObject<T>> => {
     const items: T[] = [];
-    let page = await options.list({ limit: PAGE_SIZE });
+    const listPage = (p: ListPage) => withDeadline(requestMs, (signal) => options.list(p, signal));
+    let page = await listPage({ limit: PAGE_SIZE });
     items.push(...page.items.map(options.slim));
     while (page.metadata?._continue) {
-      page = await options.list({ limit: PAGE_SIZE, _continue: page.metadata._continue });
+      page = await listPage({ limit: PAGE_SIZE, _continue: page.metadata._continue });
       items.push(...page.items.map(options.slim));
     }
     healthy();
@@ -86,7 +109,7 @@ export function startInformer<T extends SlimObject>(
     // Every page belongs to the snapshot of the first; the last one carries its resourceVersion.
     return { ...page, items };
   };
-  const watch = new SlimmingWatch(kc, options.slim, healthy);
+  const watch = new SlimmingWatch(kc, options.slim, healthy, { answerWithinMs: requestMs, watchSeconds });
   const informer = new ListWatch<T>(options.path, watch, listSlim, false);
   const retry = (err: unknown) => {
     lastError = describeApiError(err);

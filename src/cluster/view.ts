@@ -3,7 +3,7 @@
 // narrow ClusterLookup the rules receive and the namespace-mode function the engine takes.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DirectReads } from './direct-reads.js';
-import type { CachedResource } from './informer.js';
+import type { CachedResource, InformerPacing } from './informer.js';
 import { startInformers } from './informer-set.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
 import {
@@ -22,7 +22,8 @@ export interface ClusterViewOptions {
   readonly deadlineMs?: number;
   /** How long readiness waits for the first sync before it reports ready anyway. */
   readonly syncGraceMs?: number;
-  readonly retry?: { readonly firstMs: number; readonly maxMs: number };
+  /** Informer backoff, and how long one list page or watch start may take (InformerPacing). */
+  readonly retry?: InformerPacing;
 }
 
 export interface Readiness {

@@ -146,3 +146,42 @@ t.test('403 from RBAC is reported, not guessed', async (t) => {
   });
   t.match(custom, { state: 'unknown', reason: /403/ });
 });
+
+t.test(
+  'a hung API server: lists and watch starts are abandoned, and the cache catches up once it answers',
+  async (t) => {
+    const { api, view } = await standInWithView(t, [workload('Deployment', 'homelab', 'whisper')], {
+      retry: { firstMs: 50, maxMs: 200, requestMs: 300 },
+    });
+    await view.waitForSync(5000);
+    await eventually(t, 'watches are open', () => api.openWatches() === 5);
+    api.faults.hang = true;
+    api.dropWatches();
+    await eventually(t, 'the watches restart into the hang', () => api.heldRequests() >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    api.faults.hang = false;
+    api.store.put(workload('Deployment', 'homelab', 'after-hang'));
+    await eventually(
+      t,
+      'a change made after the hang reaches the cache',
+      () => cached(view, 'homelab', 'after-hang') !== undefined,
+    );
+    await eventually(t, 'nothing is left waiting on the hung requests', () => api.heldRequests() === 0);
+  },
+);
+
+t.test('a watch that goes silent (a partition, no reset) is given up and the cache catches up', async (t) => {
+  const { api, view } = await standInWithView(t, [workload('Deployment', 'homelab', 'whisper')], {
+    retry: { firstMs: 50, maxMs: 200, watchSeconds: 1 },
+  });
+  await view.waitForSync(5000);
+  await eventually(t, 'watches are open', () => api.openWatches() === 5);
+  t.equal(api.silenceWatches(), 5, 'every watch silenced');
+  api.store.put(workload('Deployment', 'homelab', 'after-silence'));
+  await eventually(
+    t,
+    'the change reaches the cache through a new watch',
+    () => cached(view, 'homelab', 'after-silence') !== undefined,
+    6000,
+  );
+});

@@ -1,5 +1,6 @@
 // npm run soak: 10 minutes of mixed load against the built server (SOAK_SECONDS, SOAK_RATE,
-// SOAK_CONNECTIONS to change), with a certificate rotation and a policy reload in the middle.
+// SOAK_CONNECTIONS to change), with its own registry and API stand-in, and a certificate
+// rotation, a policy reload and an API server restart in the middle.
 // Exits 1 when any request failed.
 import { formatReport, runSoak } from './soak.js';
 

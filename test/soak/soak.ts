@@ -1,8 +1,10 @@
-// The soak: the built server as a real process under steady mixed load for a while, with a
-// certificate rotation and a policy reload in the middle. It reports failed requests (goal 0),
-// p99 latency per window, and the server's RSS and heap over time. `npm run soak` runs it for
-// 10 minutes (SOAK_SECONDS); test/soak/soak.test.ts runs a short one in CI. Loopback only; every
-// process it starts it stops.
+// The soak: the built server as a real process under steady mixed load for a while: validate
+// and mutate reviews, pods whose images are looked up in a real docker-registry the soak starts
+// and seeds, HPA checks against an API stand-in seeded with Deployments and HPAs; and in the
+// middle a certificate rotation, a policy reload and an API server restart. It reports failed
+// requests (goal 0), what the answers showed, p99 latency per window, and the server's RSS and
+// heap over time. `npm run soak` runs it for 10 minutes (SOAK_SECONDS); test/soak/soak.test.ts
+// runs a short one in CI. Loopback only; every process and listener it starts it stops.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -10,6 +12,13 @@ import { join } from 'node:path';
 import { KubeletVolume, request, tempDir, testPki, servedFingerprint } from '../harness/tls.js';
 import { REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
 import { freePort } from '../harness/registry/registry-process.js';
+import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
+import type { AdmissionReviewResponse } from '../../src/admission/review.js';
+import { callMix, type Call } from './calls.js';
+import { startSoakCluster } from './cluster.js';
+import { percentile, slope, type MemorySample, type SoakReport } from './report.js';
+
+export { formatReport, type SoakReport } from './report.js';
 
 export interface SoakOptions {
   readonly seconds: number;
@@ -21,75 +30,37 @@ export interface SoakOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface SoakWindow {
-  readonly second: number;
-  readonly requests: number;
-  readonly failed: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-export interface MemorySample {
-  readonly second: number;
-  readonly rssMiB: number;
-  readonly heapMiB: number;
-}
-
-export interface SoakReport {
-  readonly requests: number;
-  /** Transport errors and non-200 answers. */
-  readonly failed: number;
-  readonly failures: readonly string[];
-  /** Answers let through unchecked (deadline passed): not failures, but worth a look. */
-  readonly unchecked: number;
-  readonly windows: readonly SoakWindow[];
-  readonly memory: readonly MemorySample[];
-  readonly events: readonly string[];
-  /** Heap growth over the second half, MiB per minute (least squares): near 0 when bounded. */
-  readonly heapSlopeMiBPerMinute: number;
-}
-
-interface Call {
-  readonly path: string;
-  readonly body: string;
-}
-
-const reviews = (name: string) => readFileSync(join(REPO, name), 'utf8');
-
-// The mix an API server sends: mostly pods through both webhooks, workloads, updates.
-function callMix(): Call[] {
-  const pod = reviews('examples/reviews/pod-create.json');
-  return [
-    { path: '/validate?timeout=10s', body: pod },
-    { path: '/mutate?timeout=10s', body: pod },
-    { path: '/validate?timeout=10s', body: reviews('examples/reviews/deployment-create.json') },
-    { path: '/validate?timeout=10s', body: reviews('examples/reviews/deployment-create-allowed.json') },
-    { path: '/validate?timeout=10s', body: reviews('bench/reviews/deployment-update.json') },
-  ];
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! : 0;
-
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+const metricsText = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+
 async function heapMiB(metricsPort: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(await metricsText(metricsPort));
   return m ? Number(m[1]) / 1024 / 1024 : NaN;
 }
 
-function slope(points: readonly [number, number][]): number {
-  const n = points.length;
-  if (n < 2) return 0;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxx === 0 ? 0 : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+async function cachedDeployments(metricsPort: number): Promise<number> {
+  const text = await metricsText(metricsPort);
+  const m = /^kube_hygiene_cache_entries\{cache="deployments"\} (\S+)$/m.exec(text);
+  return m ? Number(m[1]) : NaN;
 }
+
+async function registryLookups(metricsPort: number): Promise<Record<string, number>> {
+  const text = await metricsText(metricsPort);
+  const found = text.matchAll(/^kube_hygiene_registry_lookups_total\{result="([^"]+)"\} (\S+)$/gm);
+  return Object.fromEntries([...found].map((m) => [m[1]!, Number(m[2])]));
+}
+
+// The soak's registry is on loopback: allowed explicitly, as an operator would. Tags are
+// trusted for 5 s only, so the registry is asked again all through the run, not just once.
+const policyYaml = (registryHost: string, extra = '') =>
+  `mode: enforce
+registries: { "${registryHost}": { insecure: true, allowPrivateAddress: true } }
+registryLookup: { tagTtlSeconds: 5 }
+${extra}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -99,14 +70,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const pki = testPki();
   const first = pki.issue();
   const certs = new KubeletVolume(join(dir, 'tls'), { 'tls.crt': first.certPem, 'tls.key': first.keyPem });
+  const registry = await startSeededRegistry(AuthMode.plain);
+  const cluster = await startSoakCluster().catch(async (err: unknown) => {
+    await registry.stop();
+    throw err;
+  });
+  const registryHost = registry.registry.host;
   const policyFile = join(dir, 'policy.yaml');
-  writeFileSync(policyFile, 'mode: enforce\n');
+  writeFileSync(policyFile, policyYaml(registryHost));
   const metricsPort = await freePort();
   const server = spawnServer([
     join(REPO, 'dist/main.js'),
     ...['--host', '127.0.0.1', '--port', '0', '--metrics-port', `${metricsPort}`],
     ...['--cert', certs.path('tls.crt'), '--key', certs.path('tls.key'), '--policy', policyFile],
-    ...['--drain-delay', '0'],
+    ...['--kubeconfig', cluster.kubeconfigPath, '--drain-delay', '0'],
   ]);
   const events: string[] = [];
   const note = (what: string, at: number) => {
@@ -117,7 +94,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const port = await server.port;
     const ca = pki.ca.certPem;
     const pid = server.child.pid!;
-    const calls = callMix();
+    const calls = callMix(registryHost);
     const agent = new Agent({ keepAlive: true, maxSockets: options.connections, ca });
     const windows: { requests: number; failed: number; latencies: number[] }[] = [];
     const failures: string[] = [];
@@ -125,6 +102,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     let requests = 0;
     let failed = 0;
     let unchecked = 0;
+    const outcomes: Record<string, number> = {};
     const started = Date.now();
     const elapsed = () => (Date.now() - started) / 1000;
     const end = started + options.seconds * 1000;
@@ -143,6 +121,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         window.latencies.push(performance.now() - t0);
         if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 200)}`);
         if (res.text.includes('unchecked')) unchecked++;
+        if (call.classify) {
+          const label = call.classify(res.json<AdmissionReviewResponse>().response);
+          outcomes[label] = (outcomes[label] ?? 0) + 1;
+        }
       } catch (err) {
         failed++;
         window.failed++;
@@ -185,13 +167,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       );
       await sleep(options.seconds * 100);
       const before = await policyHash();
-      writeFileSync(policyFile, 'mode: enforce\nexemptNamespaces: [kube-system, soak-reloaded]\n');
+      writeFileSync(policyFile, policyYaml(registryHost, 'exemptNamespaces: [kube-system, soak-reloaded]\n'));
       let after = before;
       for (let i = 0; i < 50 && after === before; i++) {
         await sleep(100);
         after = await policyHash();
       }
       note(after !== before ? `policy reloaded (${before} → ${after})` : 'policy reload NOT seen', elapsed());
+      await sleep(options.seconds * 100);
+      const couldNotCheck = () => outcomes['hpa could not check'] ?? 0;
+      const checksBefore = couldNotCheck();
+      const downMs = Math.min(5000, options.seconds * 100);
+      const restarted = await cluster.restart(downMs, 30_000, () => cachedDeployments(metricsPort));
+      note(`${restarted}; ${couldNotCheck() - checksBefore} HPA checks said they could not check`, elapsed());
     })();
 
     await Promise.all([...workers, sampler, disturbances]);
@@ -203,6 +191,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       failed,
       failures,
       unchecked,
+      outcomes,
+      registryLookups: await registryLookups(metricsPort),
       events,
       memory,
       heapSlopeMiBPerMinute: slope(secondHalf.map((m) => [m.second / 60, m.heapMiB])),
@@ -221,23 +211,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     server.child.kill('SIGTERM');
     await Promise.race([server.exited, sleep(5000)]);
     killIfRunning(server);
+    await Promise.allSettled([cluster.stop(), registry.stop()]);
   }
-}
-
-export function formatReport(r: SoakReport): string {
-  const lines = [
-    `requests ${r.requests}, failed ${r.failed} (goal 0), let through unchecked ${r.unchecked}`,
-    ...r.events.map((e) => `event  ${e}`),
-    'window   requests  failed   p50 ms   p99 ms',
-    ...r.windows.map(
-      (w) =>
-        `${String(w.second).padStart(5)} s ${String(w.requests).padStart(9)} ${String(w.failed).padStart(7)} ` +
-        `${w.p50.toFixed(2).padStart(8)} ${w.p99.toFixed(2).padStart(8)}`,
-    ),
-    `memory: RSS ${r.memory[0]?.rssMiB.toFixed(1)} → ${r.memory.at(-1)?.rssMiB.toFixed(1)} MiB, ` +
-      `heap ${r.memory[0]?.heapMiB.toFixed(1)} → ${r.memory.at(-1)?.heapMiB.toFixed(1)} MiB, ` +
-      `heap trend over the second half ${r.heapSlopeMiBPerMinute.toFixed(2)} MiB/min`,
-    ...r.failures.map((f) => `failure ${f}`),
-  ];
-  return lines.join('\n');
 }

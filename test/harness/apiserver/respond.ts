@@ -17,6 +17,7 @@ const REASONS: Record<number, string> = {
   405: 'MethodNotAllowed',
   410: 'Expired',
   500: 'InternalError',
+  503: 'ServiceUnavailable',
 };
 
 export function status(code: number, message: string, details?: { name?: string; kind?: string }) {

@@ -21,6 +21,11 @@ export interface OpenWatch {
   bookmark(): void;
   /** Cuts the connection without ending the stream, like a load balancer dropping it. */
   drop(): void;
+  /**
+   * Keeps the connection open but never sends another byte, not even the end at timeoutSeconds:
+   * a peer lost behind a network partition. Only the client can notice and give up.
+   */
+  silence(): void;
 }
 
 export function serveWatch(
@@ -33,7 +38,9 @@ export function serveWatch(
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
   // kube-apiserver sends the headers at once; a client then holds the watch before any event.
   res.flushHeaders();
-  const write = (type: string, object: unknown) => res.write(JSON.stringify({ type, object }) + '\n');
+  let silenced = false;
+  const write = (type: string, object: unknown) =>
+    silenced || res.write(JSON.stringify({ type, object }) + '\n');
   const relevant = (e: ChangeEvent) =>
     e.key === key && (watch.namespace === undefined || e.object.metadata.namespace === watch.namespace);
   const send = (e: ChangeEvent) =>
@@ -55,7 +62,9 @@ export function serveWatch(
     replay.filter(relevant).forEach(send);
   }
   const unsubscribe = store.subscribe((e) => relevant(e) && send(e));
-  const timer = watch.timeoutSeconds ? setTimeout(() => res.end(), watch.timeoutSeconds * 1000) : undefined;
+  const timer = watch.timeoutSeconds
+    ? setTimeout(() => silenced || res.end(), watch.timeoutSeconds * 1000)
+    : undefined;
   timer?.unref();
   const close = () => {
     unsubscribe();
@@ -74,5 +83,6 @@ export function serveWatch(
       }
     },
     drop: () => res.socket?.destroy(),
+    silence: () => void (silenced = true),
   };
 }

@@ -3,7 +3,8 @@
 // shape (the ceiling for this stack on this machine), in one run, phases interleaved so a noisy
 // machine slows both alike. Prints throughput, p50/p99, the ratio (goal ≥ 0.70), p99 at half the
 // server's own saturation rate (goal < 5 ms), and how long hostile bodies hold the event loop.
-// BENCH_SECONDS (default 4) sets each phase's length, BENCH_CONNECTIONS (default 16) the pool.
+// BENCH_SECONDS (default 4) sets each phase's length, BENCH_CONNECTIONS (default 16) the pool,
+// BENCH_POLICY a policy file for the server (default: the embedded default policy).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -139,6 +140,7 @@ async function main() {
       key,
       '--drain-delay',
       '0',
+      ...(process.env.BENCH_POLICY ? ['--policy', process.env.BENCH_POLICY] : []),
     ],
     { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } },
   );

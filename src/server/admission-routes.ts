@@ -56,8 +56,16 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     const review = req.body as AdmissionReview;
     const policy = deps.policy.current();
     const registry = deps.registry?.lookupsFor(policy);
-    // The whole request's registry time sits inside the API server's deadline.
-    const signal = registry ? AbortSignal.timeout(lookupBudget(timeoutMs)) : undefined;
+    // The whole request's registry time sits inside the API server's deadline. A controller and
+    // a timer cleared with the answer: AbortSignal.timeout() cost more per request in profiles.
+    const budget = registry ? new AbortController() : undefined;
+    const budgetTimer =
+      budget &&
+      setTimeout(
+        () => budget.abort(new DOMException('registry budget spent', 'TimeoutError')),
+        lookupBudget(timeoutMs),
+      );
+    const signal = budget?.signal;
     const work = handleReview(req.body, endpoint, {
       ...deps.engine,
       policy,
@@ -78,6 +86,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
       outcome: uncheckedAnswer(review, lateReason(timeoutMs)),
       unchecked: 'timeout',
     }));
+    clearTimeout(budgetTimer);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     metrics.admissionDuration.observe({ webhook: endpoint }, ms / 1000);
 

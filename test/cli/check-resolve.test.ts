@@ -2,27 +2,14 @@
 // settings, against a real registry on 127.0.0.1; without --resolve they are skipped and the
 // summary says so. The real binary, real files, exit codes and JSON.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import { MISSING } from '../harness/registry/seed.js';
+import { runCli } from '../harness/cli-process.js';
 
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-// Asynchronous: the registry answering the child runs in this test's process tree.
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 const seeded = await startSeededRegistry(AuthMode.plain);
 t.teardown(seeded.stop);

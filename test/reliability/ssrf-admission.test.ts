@@ -5,16 +5,15 @@
 // and every answer must come within its deadline and say which address was refused and which
 // policy key would allow it.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Resolver } from '../../src/images/registry/guarded-lookup.js';
 import { startCanary, type Canary } from '../harness/registry/canary.js';
 import { startTestServer } from '../harness/server.js';
 import { tempDir } from '../harness/tls.js';
 import { deployment, pod } from '../rules/registry-admit.js';
 import { admitOverTls } from './load.js';
+import { runCli } from '../harness/cli-process.js';
 
 const DEADLINE_MS = 2000;
 const canary = await startCanary();
@@ -113,18 +112,7 @@ t.test('the server refuses every spelling, in time, and says how to allow it', a
   t.comment(`slowest answer ${slowest.toFixed(0)} ms of a ${DEADLINE_MS} ms deadline`);
 });
 
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 t.test('check --resolve refuses them too, without a connection', async (t) => {
   const dir = tempDir('kh-ssrf-');

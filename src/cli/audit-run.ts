@@ -72,12 +72,14 @@ function ownedByWorkload(object: KubeObject): boolean {
 /** Rules that would have judged this object: cluster rules judge HPAs, the others pod specs. */
 function rulesFor(policy: CompiledPolicy, kind: string): string[] {
   const hpa = kind === 'HorizontalPodAutoscaler';
-  return policy.rules
-    .filter(({ rule }) => (rule.endpoints ?? ['validate']).includes('validate'))
-    .filter(({ rule }) => (rule.needsCluster === true) === hpa)
-    // The audit asks no registry: rules that need one judged nothing, so they did not pass either.
-    .filter(({ rule }) => !rule.needsRegistry)
-    .map(({ rule }) => rule.id);
+  return (
+    policy.rules
+      .filter(({ rule }) => (rule.endpoints ?? ['validate']).includes('validate'))
+      .filter(({ rule }) => (rule.needsCluster === true) === hpa)
+      // The audit asks no registry: rules that need one judged nothing, so they did not pass either.
+      .filter(({ rule }) => !rule.needsRegistry)
+      .map(({ rule }) => rule.id)
+  );
 }
 
 export async function runAudit(

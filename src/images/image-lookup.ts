@@ -31,8 +31,11 @@ export interface LookupRequest {
   readonly pullCredentials?: PullCredentials | undefined;
 }
 
-/** `ok`, or why a lookup failed: the label of `kube_hygiene_registry_lookups_total`. */
-export type LookupResult = 'ok' | LookupFailure;
+/**
+ * The label of `kube_hygiene_registry_lookups_total`: `cached` (answered without asking the
+ * registry), `ok` (the registry answered), or why the lookup failed.
+ */
+export type LookupResult = 'cached' | 'ok' | LookupFailure;
 
 /** The registry client of one loaded policy, bound to each request in turn. */
 export class RegistryLookups {
@@ -56,7 +59,7 @@ export class RegistryLookups {
       return found;
     };
     const count = <R extends PlatformResult | DigestResult>(result: R): R => {
-      this.onResult(result.ok ? 'ok' : result.failure);
+      this.onResult(result.ok ? (result.cached ? 'cached' : 'ok') : result.failure);
       return result;
     };
     return {

@@ -22,6 +22,8 @@ export type PlatformResult =
       readonly image: string;
       readonly digest: string;
       readonly platforms: readonly Platform[];
+      /** Answered from the caches, without asking the registry. */
+      readonly cached?: true;
     }
   | { readonly ok: false; readonly image: string; readonly failure: LookupFailure; readonly message: string };
 
@@ -59,7 +61,7 @@ export async function resolvePlatforms(
   const cache = answersOf(client);
   const known = client.knownDigest(ref);
   const cached = known && cache.get(`${ref.name}@${known}`);
-  if (known && cached) return { ok: true, image, digest: known, platforms: cached };
+  if (known && cached) return { ok: true, image, digest: known, platforms: cached, cached: true };
   try {
     // Failures and flights are per credential: a requester with a pull secret never gets the
     // "unauthorized" an anonymous requester just earned.

@@ -7,7 +7,13 @@ import { asLookupError, type LookupFailure } from './registry/lookup-error.js';
 import { credentialIdentity, type CredentialStore } from './registry/credentials.js';
 
 export type DigestResult =
-  | { readonly ok: true; readonly image: string; readonly digest: string }
+  | {
+      readonly ok: true;
+      readonly image: string;
+      readonly digest: string;
+      /** Answered from the tag cache (or the reference's own digest), without asking the registry. */
+      readonly cached?: true;
+    }
   | { readonly ok: false; readonly image: string; readonly failure: LookupFailure; readonly message: string };
 
 export async function resolveImageDigest(
@@ -18,6 +24,9 @@ export async function resolveImageDigest(
   credentials?: CredentialStore,
 ): Promise<DigestResult> {
   const image = normalizedString(ref);
+  // A digest reference still asks once whether the digest exists; a known tag needs no one.
+  const known = ref.digest ? undefined : client.knownDigest(ref);
+  if (known) return { ok: true, image, digest: known, cached: true };
   try {
     const digest = await client.share(
       `digest ${image} ${credentialIdentity(ref.registry, credentials)}`,

@@ -112,6 +112,10 @@ t.test('the dashboard: panels for decisions, findings by rule, latency, cache an
     'kube_hygiene_certificate_expiry_seconds',
   ])
     t.ok(metricsShown.has(m), `shows ${m}`);
+  t.ok(
+    panels.some((p) => p.targets.some((q: any) => /result="cached"/.test(q.expr))),
+    'a panel shows the registry cache hit rate',
+  );
 });
 
 t.test('every expression parses and selects series the server exports, by labels they carry', async (t) => {

@@ -53,7 +53,9 @@ t.test('a Pod is pinned on /mutate; a Deployment dry run previews it on /validat
   t.match(validated.warnings?.join('\n'), /pods will be pinned to kubernetes\.io\/arch=amd64/);
 
   const metrics = await server.metrics();
-  t.match(metrics, /kube_hygiene_registry_lookups_total\{result="ok"\} [1-9]/);
+  t.match(metrics, /kube_hygiene_registry_lookups_total\{result="ok"\} [1-9]/, 'the registry was asked');
+  // The Deployment's template names the image the Pod just resolved: answered from the caches.
+  t.match(metrics, /kube_hygiene_registry_lookups_total\{result="cached"\} [1-9]/, 'then the cache answered');
   t.match(metrics, /kube_hygiene_cache_entries\{cache="registry-content"\} [1-9]/);
   t.notMatch(metrics, /registry_lookups_total\{[^}]*(image|amd64only)/, 'no image in any label');
 });

@@ -30,6 +30,8 @@ export interface SoakReport {
   readonly events: readonly string[];
   /** Heap growth over the second half, MiB per minute (least squares): near 0 when bounded. */
   readonly heapSlopeMiBPerMinute: number;
+  /** The same for the resident set: a leak outside the JS heap (buffers, TLS) shows here. */
+  readonly rssSlopeMiBPerMinute: number;
 }
 
 export const percentile = (sorted: readonly number[], p: number) =>
@@ -65,7 +67,8 @@ export function formatReport(r: SoakReport): string {
     ),
     `memory: RSS ${r.memory[0]?.rssMiB.toFixed(1)} → ${r.memory.at(-1)?.rssMiB.toFixed(1)} MiB, ` +
       `heap ${r.memory[0]?.heapMiB.toFixed(1)} → ${r.memory.at(-1)?.heapMiB.toFixed(1)} MiB, ` +
-      `heap trend over the second half ${r.heapSlopeMiBPerMinute.toFixed(2)} MiB/min`,
+      `trend over the second half: heap ${r.heapSlopeMiBPerMinute.toFixed(2)} MiB/min, ` +
+      `RSS ${r.rssSlopeMiBPerMinute.toFixed(2)} MiB/min`,
     ...r.failures.map((f) => `failure ${f}`),
   ];
   return lines.join('\n');

@@ -196,6 +196,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       events,
       memory,
       heapSlopeMiBPerMinute: slope(secondHalf.map((m) => [m.second / 60, m.heapMiB])),
+      rssSlopeMiBPerMinute: slope(secondHalf.map((m) => [m.second / 60, m.rssMiB])),
       windows: windows.map((w, i) => {
         const sorted = w.latencies.sort((a, b) => a - b);
         return {

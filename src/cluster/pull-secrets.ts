@@ -45,9 +45,9 @@ export interface PullSecretOptions {
   readonly onProblem?: (problem: string) => void;
 }
 
-type Read<T> = { readonly at: number; readonly value: T };
-type SecretRead =
-  { readonly resourceVersion: string; readonly parsed: ParsedSecret } | { readonly problem: string };
+type Problem = { readonly problem: string };
+type Read<T> = { readonly at: number; readonly value: T | Problem };
+type SecretRead = { readonly resourceVersion: string; readonly parsed: ParsedSecret };
 
 const EMPTY: CredentialStore = new Map();
 // Long enough to spare the API server one GET per admitted pod, short enough that a rotated
@@ -66,56 +66,65 @@ export function createPullSecretReader(kc: KubeConfig, options: PullSecretOption
   const core = kc.makeApiClient(CoreV1Api);
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   const secrets = new Map<string, Read<SecretRead>>();
-  const accounts = new Map<string, Read<string[] | { problem: string }>>();
-  // Parsed credentials by resourceVersion: a secret read again unchanged is not parsed again.
-  const parsedByVersion = new Map<string, ParsedSecret>();
+  const accounts = new Map<string, Read<string[]>>();
 
-  const fresh = <T>(read: Read<T> | undefined): read is Read<T> =>
-    read !== undefined && Date.now() - read.at < ttlMs;
-
-  async function readSecret(namespace: string, name: string, signal: AbortSignal): Promise<SecretRead> {
-    const key = `${namespace}/${name}`;
-    const cached = secrets.get(key);
-    if (fresh(cached)) return cached.value;
-    let value: SecretRead;
-    try {
-      const secret: V1Secret = await core.readNamespacedSecret({ name, namespace }, abortable(signal));
-      const resourceVersion = secret.metadata?.resourceVersion ?? '';
-      const versionKey = `${key}@${resourceVersion}`;
-      const parsed = (resourceVersion && parsedByVersion.get(versionKey)) || parseRegistrySecret(secret);
-      for (const old of parsedByVersion.keys()) if (old.startsWith(`${key}@`)) parsedByVersion.delete(old);
-      if (resourceVersion) parsedByVersion.set(versionKey, parsed);
-      value = { resourceVersion, parsed };
-    } catch (err) {
-      if (signal.aborted) return { problem: `reading secret ${key} was cut short by the deadline` };
-      value = { problem: apiProblem(`secret ${key}`, err, 'secrets') };
-    }
-    secrets.set(key, { at: Date.now(), value });
-    return value;
-  }
-
-  async function accountSecrets(
-    namespace: string,
-    name: string,
+  /** One object through its cache: reused while fresh, read again after; a failed read is a reason. */
+  async function cached<T>(
+    cache: Map<string, Read<T>>,
+    what: string,
+    resource: string,
     signal: AbortSignal,
-  ): Promise<string[] | { problem: string }> {
-    const key = `${namespace}/${name}`;
-    const cached = accounts.get(key);
-    if (fresh(cached)) return cached.value;
-    let value: string[] | { problem: string };
+    key: string,
+    read: (previous: T | Problem | undefined) => Promise<T>,
+  ): Promise<T | Problem> {
+    const previous = cache.get(key);
+    if (previous && Date.now() - previous.at < ttlMs) return previous.value;
+    let value: T | Problem;
     try {
-      const account: V1ServiceAccount = await core.readNamespacedServiceAccount(
-        { name, namespace },
-        abortable(signal),
-      );
-      value = (account.imagePullSecrets ?? []).map((ref) => ref.name ?? '').filter(Boolean);
+      value = await read(previous?.value);
     } catch (err) {
-      if (signal.aborted) return { problem: `reading ServiceAccount ${key} was cut short by the deadline` };
-      value = { problem: apiProblem(`ServiceAccount ${key}`, err, 'serviceaccounts') };
+      if (signal.aborted) return { problem: `reading ${what} was cut short by the deadline` };
+      value = { problem: apiProblem(what, err, resource) };
     }
-    accounts.set(key, { at: Date.now(), value });
+    cache.set(key, { at: Date.now(), value });
     return value;
   }
+
+  const readSecret = (namespace: string, name: string, signal: AbortSignal) =>
+    cached(
+      secrets,
+      `secret ${namespace}/${name}`,
+      'secrets',
+      signal,
+      `${namespace}/${name}`,
+      async (previous) => {
+        const secret: V1Secret = await core.readNamespacedSecret({ name, namespace }, abortable(signal));
+        const resourceVersion = secret.metadata?.resourceVersion ?? '';
+        // A secret read again unchanged is not parsed again.
+        const unchanged =
+          previous &&
+          'parsed' in previous &&
+          resourceVersion !== '' &&
+          previous.resourceVersion === resourceVersion;
+        return { resourceVersion, parsed: unchanged ? previous.parsed : parseRegistrySecret(secret) };
+      },
+    );
+
+  const accountSecrets = (namespace: string, name: string, signal: AbortSignal) =>
+    cached(
+      accounts,
+      `ServiceAccount ${namespace}/${name}`,
+      'serviceaccounts',
+      signal,
+      `${namespace}/${name}`,
+      async () => {
+        const account: V1ServiceAccount = await core.readNamespacedServiceAccount(
+          { name, namespace },
+          abortable(signal),
+        );
+        return (account.imagePullSecrets ?? []).map((ref) => ref.name ?? '').filter(Boolean);
+      },
+    );
 
   async function lookup(
     namespace: string,

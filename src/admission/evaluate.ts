@@ -63,23 +63,24 @@ const IMAGE_MEMO_MAX = 4096;
 const IMAGE_KEY_MAX = 512;
 const imageMemos = new WeakMap<CompiledPolicy, Map<string, ImageFacts>>();
 
+function judgeImage(policy: CompiledPolicy, raw: unknown): ImageFacts {
+  const image = parseImageReference(raw as string);
+  // Shared by every request that names this image: nothing may change it.
+  if (image.ok) Object.freeze(image.ref);
+  return Object.freeze({
+    image: Object.freeze(image),
+    exempt: policy.isExemptImage(String(raw), image.ok ? image.ref : undefined),
+  });
+}
+
 function imageFacts(policy: CompiledPolicy, raw: unknown): ImageFacts {
-  const judge = (): ImageFacts => {
-    const image = parseImageReference(raw as string);
-    // Shared by every request that names this image: nothing may change it.
-    if (image.ok) Object.freeze(image.ref);
-    return Object.freeze({
-      image: Object.freeze(image),
-      exempt: policy.isExemptImage(String(raw), image.ok ? image.ref : undefined),
-    });
-  };
-  if (typeof raw !== 'string' || raw.length > IMAGE_KEY_MAX) return judge();
+  if (typeof raw !== 'string' || raw.length > IMAGE_KEY_MAX) return judgeImage(policy, raw);
   let memo = imageMemos.get(policy);
   if (!memo) imageMemos.set(policy, (memo = new Map()));
   let facts = memo.get(raw);
   if (!facts) {
     if (memo.size >= IMAGE_MEMO_MAX) memo.clear();
-    memo.set(raw, (facts = judge()));
+    memo.set(raw, (facts = judgeImage(policy, raw)));
   }
   return facts;
 }

@@ -13,7 +13,7 @@ export interface ServerProcess {
   stderr: string;
   /** The HTTPS port from the server's "listening on" log line. */
   readonly port: Promise<number>;
-  /** Exit code (or signal name) once the process ended. */
+  /** Exit code (or signal name) once the process ended and its output was read. */
   readonly exited: Promise<number | string>;
 }
 
@@ -40,9 +40,10 @@ export function spawnServer(args: readonly string[], env: Record<string, string>
         const m = /^listening on \S+:(\d+) /.exec(parsed.msg);
         if (m) resolve(Number(m[1]));
       });
-      child.on('exit', () => reject(new Error(`server exited before listening:\n${handle.stderr}`)));
+      child.on('close', () => reject(new Error(`server exited before listening:\n${handle.stderr}`)));
     }),
-    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1))),
+    // 'close', not 'exit': it comes after stdout ended, so every log line has been read by then.
+    exited: new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1))),
   };
   child.stderr!.on('data', (chunk: Buffer) => (handle.stderr += chunk.toString('utf8')));
   handle.port.catch(() => {});

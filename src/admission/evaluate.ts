@@ -10,6 +10,7 @@ import { derivePatch, type PatchOperation } from './patch.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup, PullCredentials, RegistryLookups } from '../images/image-lookup.js';
+import { LookupBudget, type Deadline } from '../images/lookup-budget.js';
 import type {
   ContainerList,
   ContainerSite,
@@ -29,8 +30,8 @@ export interface EngineDeps {
   readonly registry?: RegistryLookups;
   /** A pod's own pull credentials; registry lookups for its images try them first. */
   readonly pullCredentials?: PullCredentials;
-  /** Fires when the request's time for slow lookups is spent (the server's ?timeout=, the CLI's budget). */
-  readonly signal?: AbortSignal;
+  /** The request's time for registry lookups (the server's ?timeout=, the CLI's budget). */
+  readonly deadline?: Deadline;
 }
 
 // Without a caller's deadline, registry lookups of one request get this long in all.
@@ -124,8 +125,12 @@ class Context implements RuleContext {
     readonly podSpecs: readonly PodSpecSite[],
     readonly containers: readonly ContainerSite[],
     readonly cluster: ClusterLookup | undefined,
-    readonly images: ImageLookup | undefined,
+    private readonly registry: RequestImages | undefined,
   ) {}
+
+  get images(): ImageLookup | undefined {
+    return this.registry?.lookup();
+  }
 
   // A deep copy only when a mutating rule asks for it on the mutating endpoint.
   get draft(): KubeObject | undefined {
@@ -135,6 +140,24 @@ class Context implements RuleContext {
   /** The draft, if a rule asked for it. */
   get edited(): KubeObject | undefined {
     return this.#draft;
+  }
+}
+
+/** One request's registry lookups, bound when a rule first asks: many requests never do. */
+class RequestImages {
+  #lookup: ImageLookup | undefined;
+  constructor(
+    private readonly registry: RegistryLookups,
+    private readonly namespace: string,
+    private readonly deps: EngineDeps,
+  ) {}
+
+  lookup(): ImageLookup {
+    return (this.#lookup ??= this.registry.forRequest({
+      namespace: this.namespace,
+      deadline: this.deps.deadline ?? new LookupBudget(DEFAULT_LOOKUP_BUDGET_MS),
+      pullCredentials: this.deps.pullCredentials,
+    }));
   }
 }
 
@@ -149,7 +172,7 @@ async function runRules(
   endpoint: Endpoint,
   policy: CompiledPolicy,
   cluster: ClusterLookup | undefined,
-  images: ImageLookup | undefined,
+  images: RequestImages | undefined,
 ): Promise<RuleRun> {
   const kind = request.kind.kind;
   const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
@@ -222,11 +245,7 @@ export async function evaluateRequest(
   if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
-  const images = deps.registry?.forRequest({
-    namespace,
-    signal: deps.signal ?? AbortSignal.timeout(DEFAULT_LOOKUP_BUDGET_MS),
-    pullCredentials: deps.pullCredentials,
-  });
+  const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
   const run = await runRules(request, object, endpoint, policy, deps.cluster, images);
   let { findings } = run;
   // Only the admitted object's run patches: the ratchet's run over oldObject below does not.

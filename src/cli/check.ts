@@ -16,6 +16,7 @@ const OFFLINE = { kind: 'none', reason: 'check judges files offline' } as const;
 const OFFLINE_REMEDY = 'kube-hygiene audit judges what a live cluster holds';
 import type { RegistryLookups } from '../images/image-lookup.js';
 import { registryRuleIds } from '../images/notices.js';
+import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups } from './registry-options.js';
 
 const HELP = `usage: kube-hygiene check [options] [PATH…|-]
@@ -57,7 +58,7 @@ async function judge(
   const request = requestFor(item.object);
   const { findings } = await evaluateRequest(request, 'validate', {
     policy,
-    ...(registry && { registry, signal: AbortSignal.timeout(LOOKUP_BUDGET_MS) }),
+    ...(registry && { registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   return {
     source: item.source,

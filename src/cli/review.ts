@@ -7,6 +7,7 @@ import { policyFromOptions } from './policy-options.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { Endpoint } from '../rules/rule.js';
 import { registryRuleIds } from '../images/notices.js';
+import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups, skippedText } from './registry-options.js';
 
 const HELP = `usage: kube-hygiene review [options] [FILE|-]
@@ -69,7 +70,7 @@ export async function review(args: string[]): Promise<number> {
   if (skipped.length) process.stderr.write(`kube-hygiene review: ${skippedText(skipped)}\n`);
   const outcome = await handleReview(body, values.endpoint as Endpoint, {
     policy,
-    ...(registry && { registry, signal: AbortSignal.timeout(LOOKUP_BUDGET_MS) }),
+    ...(registry && { registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   process.stdout.write(JSON.stringify(outcome.body, null, 2) + '\n');
   if (outcome.statusCode !== 200) return 2;

@@ -11,6 +11,7 @@ import {
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
 import type { Credential, CredentialStore } from '../images/registry/credentials.js';
+import type { Deadline } from '../images/lookup-budget.js';
 import { abortable, statusOf } from './deadline.js';
 import { describeApiError } from './informer.js';
 import { parseRegistrySecret, type ParsedSecret } from './registry-secret.js';
@@ -26,13 +27,13 @@ export interface PullSecretReader {
   readonly pullCredentials: (
     namespace: string,
     podSpec: V1PodSpec,
-    signal: AbortSignal,
+    deadline: Deadline,
   ) => Promise<CredentialStore>;
   /** The same lookup, with the reasons a secret gave nothing. */
   readonly lookup: (
     namespace: string,
     podSpec: V1PodSpec,
-    signal: AbortSignal,
+    deadline: Deadline,
   ) => Promise<PullCredentialLookup>;
 }
 
@@ -73,7 +74,7 @@ export function createPullSecretReader(kc: KubeConfig, options: PullSecretOption
     cache: Map<string, Read<T>>,
     what: string,
     resource: string,
-    signal: AbortSignal,
+    deadline: Deadline,
     key: string,
     read: (previous: T | Problem | undefined) => Promise<T>,
   ): Promise<T | Problem> {
@@ -83,22 +84,25 @@ export function createPullSecretReader(kc: KubeConfig, options: PullSecretOption
     try {
       value = await read(previous?.value);
     } catch (err) {
-      if (signal.aborted) return { problem: `reading ${what} was cut short by the deadline` };
+      if (deadline.signal.aborted) return { problem: `reading ${what} was cut short by the deadline` };
       value = { problem: apiProblem(what, err, resource) };
     }
     cache.set(key, { at: Date.now(), value });
     return value;
   }
 
-  const readSecret = (namespace: string, name: string, signal: AbortSignal) =>
+  const readSecret = (namespace: string, name: string, deadline: Deadline) =>
     cached(
       secrets,
       `secret ${namespace}/${name}`,
       'secrets',
-      signal,
+      deadline,
       `${namespace}/${name}`,
       async (previous) => {
-        const secret: V1Secret = await core.readNamespacedSecret({ name, namespace }, abortable(signal));
+        const secret: V1Secret = await core.readNamespacedSecret(
+          { name, namespace },
+          abortable(deadline.signal),
+        );
         const resourceVersion = secret.metadata?.resourceVersion ?? '';
         // A secret read again unchanged is not parsed again.
         const unchanged =
@@ -110,17 +114,17 @@ export function createPullSecretReader(kc: KubeConfig, options: PullSecretOption
       },
     );
 
-  const accountSecrets = (namespace: string, name: string, signal: AbortSignal) =>
+  const accountSecrets = (namespace: string, name: string, deadline: Deadline) =>
     cached(
       accounts,
       `ServiceAccount ${namespace}/${name}`,
       'serviceaccounts',
-      signal,
+      deadline,
       `${namespace}/${name}`,
       async () => {
         const account: V1ServiceAccount = await core.readNamespacedServiceAccount(
           { name, namespace },
-          abortable(signal),
+          abortable(deadline.signal),
         );
         return (account.imagePullSecrets ?? []).map((ref) => ref.name ?? '').filter(Boolean);
       },
@@ -129,7 +133,7 @@ export function createPullSecretReader(kc: KubeConfig, options: PullSecretOption
   async function lookup(
     namespace: string,
     podSpec: V1PodSpec,
-    signal: AbortSignal,
+    deadline: Deadline,
   ): Promise<PullCredentialLookup> {
     if (options.enabled && !options.enabled()) return { store: EMPTY, problems: [] };
     prune(secrets, ttlMs);
@@ -137,10 +141,10 @@ export function createPullSecretReader(kc: KubeConfig, options: PullSecretOption
     const problems: string[] = [];
     const fromPod = (podSpec.imagePullSecrets ?? []).map((ref) => ref.name ?? '').filter(Boolean);
     const accountName = podSpec.serviceAccountName || podSpec.serviceAccount || 'default';
-    const fromAccount = await accountSecrets(namespace, accountName, signal);
+    const fromAccount = await accountSecrets(namespace, accountName, deadline);
     if (!Array.isArray(fromAccount)) problems.push(fromAccount.problem);
     const names = [...new Set([...fromPod, ...(Array.isArray(fromAccount) ? fromAccount : [])])];
-    const reads = await Promise.all(names.map((name) => readSecret(namespace, name, signal)));
+    const reads = await Promise.all(names.map((name) => readSecret(namespace, name, deadline)));
     const store = new Map<string, Credential>();
     for (const read of reads) {
       if ('problem' in read) problems.push(read.problem);
@@ -155,7 +159,8 @@ export function createPullSecretReader(kc: KubeConfig, options: PullSecretOption
 
   return {
     lookup,
-    pullCredentials: async (namespace, podSpec, signal) => (await lookup(namespace, podSpec, signal)).store,
+    pullCredentials: async (namespace, podSpec, deadline) =>
+      (await lookup(namespace, podSpec, deadline)).store,
   };
 }
 

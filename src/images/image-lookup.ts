@@ -9,6 +9,7 @@ import { resolveImageDigest, type DigestResult } from './resolve-digest.js';
 import type { RegistryClient } from './registry/client.js';
 import type { CredentialStore } from './registry/credentials.js';
 import type { LookupFailure } from './registry/lookup-error.js';
+import type { Deadline } from './lookup-budget.js';
 
 export interface ImageLookup {
   /** Platforms of `ref`, asked with the credentials of the pod whose spec is `pod`. */
@@ -21,13 +22,13 @@ export interface ImageLookup {
 export type PullCredentials = (
   namespace: string,
   podSpec: V1PodSpec,
-  signal: AbortSignal,
+  deadline: Deadline,
 ) => Promise<CredentialStore>;
 
 export interface LookupRequest {
   readonly namespace: string;
-  /** Fires when the request's registry budget is spent. */
-  readonly signal: AbortSignal;
+  /** The request's registry budget; its signal is read only by lookups that go to the network. */
+  readonly deadline: Deadline;
   readonly pullCredentials?: PullCredentials | undefined;
 }
 
@@ -44,7 +45,7 @@ export class RegistryLookups {
     private readonly onResult: (result: LookupResult) => void = () => {},
   ) {}
 
-  forRequest({ namespace, signal, pullCredentials }: LookupRequest): ImageLookup {
+  forRequest({ namespace, deadline, pullCredentials }: LookupRequest): ImageLookup {
     // One credentials read per pod spec per request, however many images it holds.
     const perPod = new WeakMap<V1PodSpec, Promise<CredentialStore | undefined>>();
     const credentialsOf = (pod: V1PodSpec) => {
@@ -53,7 +54,7 @@ export class RegistryLookups {
       if (!found) {
         // Unreadable pull secrets leave the server's own credentials, which is what a lookup
         // without the seam would have used; the lookup itself then says what went wrong.
-        found = pullCredentials(namespace, pod, signal).catch(() => undefined);
+        found = pullCredentials(namespace, pod, deadline).catch(() => undefined);
         perPod.set(pod, found);
       }
       return found;
@@ -64,9 +65,9 @@ export class RegistryLookups {
     };
     return {
       platforms: async (ref, pod) =>
-        count(await resolvePlatforms(this.client, ref, signal, await credentialsOf(pod))),
+        count(await resolvePlatforms(this.client, ref, deadline, await credentialsOf(pod))),
       digest: async (ref, pod) =>
-        count(await resolveImageDigest(this.client, ref, signal, await credentialsOf(pod))),
+        count(await resolveImageDigest(this.client, ref, deadline, await credentialsOf(pod))),
     };
   }
 }

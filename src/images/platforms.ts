@@ -9,6 +9,7 @@ import { asLookupError, LookupFailure, RegistryLookupError } from './registry/lo
 import { isIndex, MediaType } from './registry/media-types.js';
 import { LruCache } from './registry/caches.js';
 import { credentialIdentity, type CredentialStore } from './registry/credentials.js';
+import type { Deadline } from './lookup-budget.js';
 
 export interface Platform {
   readonly os: string;
@@ -53,7 +54,8 @@ function answersOf(client: RegistryClient): LruCache<readonly Platform[]> {
 export async function resolvePlatforms(
   client: RegistryClient,
   ref: ImageReference,
-  signal?: AbortSignal,
+  /** The caller's deadline (its signal is read only if the answer is not cached). */
+  deadline?: Deadline,
   /** The requester's own pull credentials, tried before the server's. */
   credentials?: CredentialStore,
 ): Promise<PlatformResult> {
@@ -69,7 +71,7 @@ export async function resolvePlatforms(
     const found = await client.share(
       `platforms ${image} ${who}`,
       (budget) => lookup(client, ref, budget, credentials),
-      signal,
+      deadline,
     );
     cache.set(`${ref.name}@${found.digest}`, found.platforms);
     return { ok: true, image, ...found };

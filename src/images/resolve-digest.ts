@@ -5,6 +5,7 @@ import { normalizedString, type ImageReference } from './reference.js';
 import type { RegistryClient } from './registry/client.js';
 import { asLookupError, type LookupFailure } from './registry/lookup-error.js';
 import { credentialIdentity, type CredentialStore } from './registry/credentials.js';
+import type { Deadline } from './lookup-budget.js';
 
 export type DigestResult =
   | {
@@ -19,7 +20,8 @@ export type DigestResult =
 export async function resolveImageDigest(
   client: RegistryClient,
   ref: ImageReference,
-  signal?: AbortSignal,
+  /** The caller's deadline (its signal is read only if the answer is not cached). */
+  deadline?: Deadline,
   /** The requester's own pull credentials, tried before the server's. */
   credentials?: CredentialStore,
 ): Promise<DigestResult> {
@@ -34,7 +36,7 @@ export async function resolveImageDigest(
         ref.digest
           ? client.confirmDigest(ref, ref.digest, budget, credentials)
           : client.resolveDigest(ref, budget, credentials),
-      signal,
+      deadline,
     );
     return { ok: true, image, digest };
   } catch (err) {

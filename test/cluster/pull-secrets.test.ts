@@ -12,6 +12,7 @@ import { kubeConfigFor } from './fixtures.js';
 import { writeKubeconfig } from '../harness/apiserver/kubeconfig.js';
 import { openCluster } from '../../src/cluster/open.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
+import { LookupBudget } from '../../src/images/lookup-budget.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const auth = (user: string, password: string) => b64(`${user}:${password}`);
@@ -55,7 +56,7 @@ const spec = (extra: Partial<V1PodSpec>): V1PodSpec => ({
   containers: [{ name: 'app', image: 'x' }],
   ...extra,
 });
-const signal = () => AbortSignal.timeout(5000);
+const deadline = () => new LookupBudget(5000);
 const users = (store: ReadonlyMap<string, { username: string }>) =>
   Object.fromEntries([...store].map(([host, c]) => [host, c.username]));
 
@@ -64,12 +65,12 @@ t.test("the pod's secrets, then its ServiceAccount's; the pod's win for the same
   const { store, problems } = await reader.lookup(
     'homelab',
     spec({ imagePullSecrets: [{ name: 'ghcr-cred' }], serviceAccountName: 'builder' }),
-    signal(),
+    deadline(),
   );
   t.same(problems, []);
   t.same(users(store), { 'ghcr.io': 'pesuga', '100.81.76.55:30500': 'ci' });
   t.equal(store.get('100.81.76.55:30500')?.password, 'lan-s3cret', 'dockercfg is read');
-  const seam = await reader.pullCredentials('homelab', spec({}), signal());
+  const seam = await reader.pullCredentials('homelab', spec({}), deadline());
   t.same(
     users(seam),
     { 'docker.io': 'homelab' },
@@ -82,7 +83,7 @@ t.test('credentials never show in JSON, inspect or the reasons', async (t) => {
   const { store, problems } = await reader.lookup(
     'homelab',
     spec({ imagePullSecrets: [{ name: 'ghcr-cred' }, { name: 'opaque' }], serviceAccountName: 'builder' }),
-    signal(),
+    deadline(),
   );
   const shown = [JSON.stringify([...store]), inspect(store, { depth: 5 }), ...problems].join('\n');
   for (const password of PASSWORDS) t.notOk(shown.includes(password), `${password} is hidden`);
@@ -98,7 +99,7 @@ t.test('each failure is a reason, and the other secrets still count', async (t) 
       imagePullSecrets: [{ name: 'ghcr-cred' }, { name: 'gone' }, { name: 'opaque' }, { name: 'garbage' }],
       serviceAccountName: 'nobody',
     }),
-    signal(),
+    deadline(),
   );
   t.same(users(store), { 'ghcr.io': 'pesuga' });
   t.match(problems, [
@@ -117,7 +118,7 @@ t.test('403 from RBAC: an empty store and what to grant', async (t) => {
   const { store, problems } = await reader.lookup(
     'homelab',
     spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] }),
-    signal(),
+    deadline(),
   );
   t.equal(store.size, 0);
   t.same(problems, [
@@ -126,7 +127,7 @@ t.test('403 from RBAC: an empty store and what to grant', async (t) => {
   ]);
 });
 
-t.test('bounded by the signal: a slow API server costs the deadline, not more', async (t) => {
+t.test('bounded by the deadline: a slow API server costs the deadline, not more', async (t) => {
   api.faults.latencyMs = 2000;
   t.teardown(() => void (api.faults.latencyMs = 0));
   const reader = createPullSecretReader(kubeConfigFor(api));
@@ -134,7 +135,7 @@ t.test('bounded by the signal: a slow API server costs the deadline, not more', 
   const { store, problems } = await reader.lookup(
     'homelab',
     spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] }),
-    AbortSignal.timeout(200),
+    new LookupBudget(200),
   );
   const took = Date.now() - started;
   t.ok(took < 1000, `answered in ${took} ms`);
@@ -146,14 +147,14 @@ t.test('cached: reads are reused for the TTL; parsed credentials by resourceVers
   const count = () => api.requests.filter((r) => /\/(secrets|serviceaccounts)\//.test(r)).length;
   const cached = createPullSecretReader(kubeConfigFor(api));
   const pod = spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] });
-  await cached.lookup('homelab', pod, signal());
+  await cached.lookup('homelab', pod, deadline());
   const before = count();
-  await cached.lookup('homelab', pod, signal());
+  await cached.lookup('homelab', pod, deadline());
   t.equal(count(), before, 'no request within the TTL');
 
   const uncached = createPullSecretReader(kubeConfigFor(api), { ttlMs: 0 });
-  const first = await uncached.pullCredentials('homelab', pod, signal());
-  const again = await uncached.pullCredentials('homelab', pod, signal());
+  const first = await uncached.pullCredentials('homelab', pod, deadline());
+  const again = await uncached.pullCredentials('homelab', pod, deadline());
   t.ok(count() > before, 'read again once the TTL is over');
   t.equal(
     again.get('ghcr.io'),
@@ -161,7 +162,7 @@ t.test('cached: reads are reused for the TTL; parsed credentials by resourceVers
     'same resourceVersion: the parsed credential is reused',
   );
   api.store.put(dockerConfigJson('ghcr-cred', 'ghcr.io', 'pesuga', 'rotated-s3cret'));
-  const rotated = await uncached.pullCredentials('homelab', pod, signal());
+  const rotated = await uncached.pullCredentials('homelab', pod, deadline());
   t.equal(rotated.get('ghcr.io')?.password, 'rotated-s3cret', 'a new resourceVersion is parsed again');
   api.store.put(dockerConfigJson('ghcr-cred', 'ghcr.io', 'pesuga', 'ghcr-s3cret'));
 });
@@ -170,14 +171,14 @@ t.test('the policy switch off: no secret is read', async (t) => {
   let enabled = false;
   const reader = createPullSecretReader(kubeConfigFor(api), { enabled: () => enabled, ttlMs: 0 });
   const from = api.requests.length;
-  const off = await reader.lookup('homelab', spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] }), signal());
+  const off = await reader.lookup('homelab', spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] }), deadline());
   t.same(off, { store: new Map(), problems: [] });
   t.equal(api.requests.length, from, 'no request');
   enabled = true;
   const on = await reader.pullCredentials(
     'homelab',
     spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] }),
-    signal(),
+    deadline(),
   );
   t.equal(
     on.size,
@@ -196,7 +197,7 @@ t.test('openCluster follows registryLookup.pullSecrets of the policy (on by defa
     file.remove();
   });
   const pod = spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] });
-  t.equal((await byDefault.pullSecrets?.pullCredentials('homelab', pod, signal()))?.size, 2);
-  t.equal((await off.pullSecrets?.pullCredentials('homelab', pod, signal()))?.size, 0);
+  t.equal((await byDefault.pullSecrets?.pullCredentials('homelab', pod, deadline()))?.size, 2);
+  t.equal((await off.pullSecrets?.pullCredentials('homelab', pod, deadline()))?.size, 0);
   t.equal(openCluster({ kind: 'none', reason: 'test' }, loadPolicyFile()).pullSecrets, undefined);
 });

@@ -183,7 +183,7 @@ t.test('a lookup that fails lets the pod through unpinned, saying why', async (t
   late.abort();
   const timedOut = await admit(pod([c('api', AMD64)]), {
     policy,
-    deps: { registry: lookups(), signal: late.signal },
+    deps: { registry: lookups(), deadline: late },
   });
   t.equal(timedOut.response.allowed, true, 'the request deadline passed: allowed');
   t.match(timedOut.response.warnings?.join('\n'), /\(timeout\).*ran out of time/);

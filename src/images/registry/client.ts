@@ -11,6 +11,7 @@ import { header, RegistryHttp } from './registry-http.js';
 import type { HttpAnswer } from './transport.js';
 import { clientParts, type RegistryClientOptions } from './client-options.js';
 import type { CredentialStore } from './credentials.js';
+import type { Deadline } from '../lookup-budget.js';
 
 export interface Manifest {
   readonly digest: string;
@@ -45,11 +46,12 @@ export class RegistryClient {
   }
 
   /** Runs `work` once per key at a time, under the per-lookup timeout; failures are remembered briefly. */
-  share<T>(key: string, work: (signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
+  share<T>(key: string, work: (signal: AbortSignal) => Promise<T>, deadline?: Deadline): Promise<T> {
     const failed = this.#failures.get(key);
     if (failed) return Promise.reject(failed);
     // A caller already out of time starts nothing it would not wait for.
-    if (caller?.aborted) return Promise.reject(deadline());
+    const caller = deadline?.signal;
+    if (caller?.aborted) return Promise.reject(outOfTime());
     const shared = this.#flights.run(key, () =>
       work(AbortSignal.timeout(this.settings.timeoutMs)).catch((err: unknown) => {
         if (err instanceof RegistryLookupError) this.#failures.set(key, err, this.settings.negativeTtlMs);
@@ -230,15 +232,15 @@ function raceSignal<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     // Others may still share this flight; its outcome is theirs, not an unhandled rejection.
     shared.catch(() => {});
-    return Promise.reject(deadline());
+    return Promise.reject(outOfTime());
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(deadline());
+    const onAbort = () => reject(outOfTime());
     signal.addEventListener('abort', onAbort, { once: true });
     shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
-function deadline(): RegistryLookupError {
+function outOfTime(): RegistryLookupError {
   return new RegistryLookupError(LookupFailure.timeout, 'the request ran out of time for registry lookups');
 }

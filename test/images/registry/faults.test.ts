@@ -10,6 +10,7 @@ import type { RegistryClientOptions } from '../../../src/images/registry/client-
 import { parseDockerConfig } from '../../../src/images/registry/credentials.js';
 import { LookupFailure } from '../../../src/images/registry/lookup-error.js';
 import { MediaType } from '../../../src/images/registry/media-types.js';
+import { LookupBudget, type Deadline } from '../../../src/images/lookup-budget.js';
 import { NO_DIGEST_INDEX, startFaultServer, type FaultServer } from '../../harness/registry/fault-server.js';
 
 const TIMEOUT_MS = 400;
@@ -30,9 +31,9 @@ function clientFor(server: FaultServer, options: RegistryClientOptions = {}): Re
   });
 }
 
-async function timed(client: RegistryClient, image: string, signal?: AbortSignal) {
+async function timed(client: RegistryClient, image: string, deadline?: Deadline) {
   const started = performance.now();
-  const result = await resolvePlatforms(client, ref(image), signal);
+  const result = await resolvePlatforms(client, ref(image), deadline);
   return { result, ms: performance.now() - started };
 }
 
@@ -92,7 +93,7 @@ t.test("the caller's deadline wins over the lookup timeout", async (t) => {
   const server = await startFaultServer();
   t.teardown(server.close);
   const client = clientFor(server, { timeoutMs: 10_000 });
-  const { result, ms } = await timed(client, `${server.host}/slow-headers:v1`, AbortSignal.timeout(150));
+  const { result, ms } = await timed(client, `${server.host}/slow-headers:v1`, new LookupBudget(150));
   t.equal(!result.ok && result.failure, LookupFailure.timeout);
   t.ok(ms < 150 + SLACK_MS, `answered in ${ms.toFixed(0)} ms`);
 });

@@ -20,6 +20,7 @@ import { openRegistrySource, type RegistrySourceOptions } from './server/registr
 import { clusterCacheCheck, openClusterSource, type ConnectedCluster } from './server/cluster-source.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
+import { batchedDestination } from './server/log-destination.js';
 
 export interface StartOptions {
   readonly logger?: Logger;
@@ -50,18 +51,9 @@ export interface RunningServer {
   stop(): Promise<boolean>;
 }
 
-// Log lines are buffered and written in 4 KiB batches (one write(2) per decision line showed
-// in the CPU profile), and at least every FLUSH_MS so a quiet server's lines still show up in
-// `kubectl logs` promptly. pino flushes what is left when the process exits.
-const LOG_FLUSH_MS = 500;
-
+/** The server's logger: JSON lines on stdout, written in batches (server/log-destination.ts). */
 export function createLogger(level: string): Logger {
-  const logger = pino(
-    { level, formatters: { level: (label) => ({ level: label }) } },
-    pino.destination({ dest: 1, sync: false, minLength: 4096 }),
-  );
-  setInterval(() => logger.flush(), LOG_FLUSH_MS).unref();
-  return logger;
+  return pino({ level, formatters: { level: (label) => ({ level: label }) } }, batchedDestination());
 }
 
 export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {

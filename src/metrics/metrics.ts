@@ -1,6 +1,7 @@
 // The few metrics an operator alerts on, in a registry of their own (one per server, so tests
 // can build several). Labels stay low-cardinality: never object names or images.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestCounter, RequestHistogram } from './request-counts.js';
 
 // unchecked: let through without a decision (deadline passed, or the engine failed).
 // error: refused as malformed (HTTP 4xx), the caller's mistake.
@@ -18,9 +19,9 @@ export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
 
 export interface Metrics {
   readonly registry: Registry;
-  readonly admissionRequests: Counter<'webhook' | 'kind' | 'operation' | 'decision'>;
-  readonly admissionDuration: Histogram<'webhook'>;
-  readonly findings: Counter<'rule' | 'action'>;
+  readonly admissionRequests: RequestCounter<'webhook' | 'kind' | 'operation' | 'decision'>;
+  readonly admissionDuration: RequestHistogram<'webhook'>;
+  readonly findings: RequestCounter<'rule' | 'action'>;
   readonly registryLookups: Counter<'result'>;
   readonly cacheEntries: Gauge<'cache'>;
   readonly policyInfo: Gauge<'hash'>;
@@ -56,21 +57,21 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
   });
   return {
     registry,
-    admissionRequests: new Counter({
+    admissionRequests: new RequestCounter({
       name: 'kube_hygiene_admission_requests_total',
       help: 'Admission reviews answered, by webhook endpoint, object kind, operation and decision',
       labelNames: ['webhook', 'kind', 'operation', 'decision'] as const,
       registers,
     }),
-    admissionDuration: new Histogram({
+    admissionDuration: new RequestHistogram({
       name: 'kube_hygiene_admission_duration_seconds',
       help: 'Time from request received to response sent',
-      labelNames: ['webhook'] as const,
+      label: 'webhook',
       // The API server gives up at timeoutSeconds (5 in deploy/): buckets reach past it.
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
-    findings: new Counter({
+    findings: new RequestCounter({
       name: 'kube_hygiene_findings_total',
       help: 'Findings reported, by rule id and final action',
       labelNames: ['rule', 'action'] as const,

@@ -81,7 +81,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     }));
     deadline?.release();
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    metrics.admissionDuration.observe({ webhook: endpoint }, ms / 1000);
+    metrics.admissionDuration.observe(endpoint, ms / 1000);
 
     let body: AdmissionReviewResponse;
     let evaluation: Evaluation | undefined;

@@ -30,11 +30,11 @@ const exported = new Map<string, Set<string>>();
 for (const metric of createMetrics().registry.getMetricsAsArray() as unknown as {
   name: string;
   labelNames?: string[];
-  constructor: { name: string };
+  type: string;
 }[]) {
   const labels = new Set(metric.labelNames ?? []);
   exported.set(metric.name, labels);
-  if (metric.constructor.name === 'Histogram') {
+  if (metric.type === 'histogram') {
     exported.set(`${metric.name}_bucket`, new Set([...labels, 'le']));
     exported.set(`${metric.name}_sum`, labels);
     exported.set(`${metric.name}_count`, labels);

@@ -4,7 +4,8 @@
 // machine slows both alike. Prints throughput, p50/p99, the ratio (goal ≥ 0.70), p99 at half the
 // server's own saturation rate (goal < 5 ms), and how long hostile bodies hold the event loop.
 // BENCH_SECONDS (default 4) sets each phase's length, BENCH_CONNECTIONS (default 16) the pool,
-// BENCH_POLICY a policy file for the server (default: the embedded default policy).
+// BENCH_POLICY a policy file for the server (default: the embedded default policy);
+// BENCH_REGISTRY_RULES=off the default policy with the rules that ask registries turned off.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +16,9 @@ import { mkdtempSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { generateCa, generateServingCertificate } from '../src/certs/generate.js';
+import { parseDocument } from 'yaml';
 import { pacedLoad } from './paced-load.js';
+import { RULES } from '../src/rules/index.js';
 import { hostileTimings } from './hostile-bodies.js';
 
 interface Result {
@@ -52,6 +55,23 @@ async function serveBare(port: number, cert: string, key: string) {
   });
   app.get('/readyz', async () => ({ ready: true }));
   await app.listen({ port, host: '127.0.0.1' });
+}
+
+/**
+ * The default policy without the rules that ask registries. No registry answers on a bench
+ * machine, so with them on the run measures lookup failures, not a cluster's cached answers.
+ */
+function registryOffPolicy(): string {
+  const doc = parseDocument(readFileSync(join(REPO, 'policies/default.yaml'), 'utf8'));
+  for (const rule of RULES) if (rule.needsRegistry) doc.setIn(['rules', rule.id, 'action'], 'off');
+  const file = join(mkdtempSync(join(tmpdir(), 'kube-hygiene-bench-')), 'registry-off.yaml');
+  writeFileSync(file, doc.toString());
+  return file;
+}
+
+function policyArgs(): string[] {
+  if (process.env.BENCH_POLICY) return ['--policy', process.env.BENCH_POLICY];
+  return process.env.BENCH_REGISTRY_RULES === 'off' ? ['--policy', registryOffPolicy()] : [];
 }
 
 /** user + system CPU seconds a process has used (Linux /proc; NaN elsewhere). */
@@ -123,6 +143,7 @@ async function main() {
   writeFileSync(key, leaf.keyPem, { mode: 0o600 });
 
   const [realPort, metricsPort, barePort] = [await freePort(), await freePort(), await freePort()];
+  const policy = policyArgs();
   // info level, as deployed: one log line per decision is part of the cost (written to /dev/null).
   const real = spawn(
     process.execPath,
@@ -140,7 +161,7 @@ async function main() {
       key,
       '--drain-delay',
       '0',
-      ...(process.env.BENCH_POLICY ? ['--policy', process.env.BENCH_POLICY] : []),
+      ...policy,
     ],
     { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } },
   );
@@ -160,7 +181,7 @@ async function main() {
   try {
     await Promise.all([waitReady(realPort, real), waitReady(barePort, bare)]);
     console.log(
-      `server benchmark: TLS keep-alive, ${CONNECTIONS} connections, ${SECONDS} s per phase, reviews ${REVIEWS.join(' + ')}`,
+      `server benchmark: TLS keep-alive, ${CONNECTIONS} connections, ${SECONDS} s per phase, reviews ${REVIEWS.join(' + ')}, policy ${policy[1] ?? 'the embedded default'}`,
     );
     await load(realPort, { duration: 1 });
     await load(barePort, { duration: 1 });

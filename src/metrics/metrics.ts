@@ -22,7 +22,7 @@ export interface Metrics {
   readonly admissionRequests: RequestCounter<'webhook' | 'kind' | 'operation' | 'decision'>;
   readonly admissionDuration: RequestHistogram<'webhook'>;
   readonly findings: RequestCounter<'rule' | 'action'>;
-  readonly registryLookups: Counter<'result'>;
+  readonly registryLookups: RequestCounter<'result'>;
   readonly cacheEntries: Gauge<'cache'>;
   readonly policyInfo: Gauge<'hash'>;
   readonly policyReloads: Counter<'result'>;
@@ -77,7 +77,8 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       labelNames: ['rule', 'action'] as const,
       registers,
     }),
-    registryLookups: new Counter({
+    // Counted for every image of every request that runs a registry rule, cached answers too.
+    registryLookups: new RequestCounter({
       name: 'kube_hygiene_registry_lookups_total',
       help: 'Image registry lookups, by result',
       labelNames: ['result'] as const,

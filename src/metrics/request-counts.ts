@@ -50,15 +50,13 @@ export class RequestHistogram<L extends string> {
   readonly aggregator = 'sum';
   readonly name: string;
   readonly help: string;
-  readonly labelNames: readonly L[];
-  readonly #label: L;
+  readonly labelNames: readonly [L];
   readonly #bounds: readonly number[];
   readonly #series = new Map<string, { readonly counts: number[]; sum: number }>();
 
   constructor(options: Omit<Options<L>, 'labelNames'> & { label: L; buckets: readonly number[] }) {
     this.name = options.name;
     this.help = options.help;
-    this.#label = options.label;
     this.labelNames = [options.label];
     this.#bounds = [...options.buckets].sort((a, b) => a - b);
     for (const registry of options.registers) registry.registerMetric(this as unknown as Metric);
@@ -78,6 +76,7 @@ export class RequestHistogram<L extends string> {
 
   /** What prom-client's registry reads at each scrape. */
   get(): { name: string; help: string; type: string; aggregator: string; values: MetricValue[] } {
+    const [label] = this.labelNames;
     const values: MetricValue[] = [];
     for (const [value, { counts, sum }] of this.#series) {
       let cumulative = 0;
@@ -86,12 +85,12 @@ export class RequestHistogram<L extends string> {
         const le = i < this.#bounds.length ? this.#bounds[i]! : '+Inf';
         values.push({
           metricName: `${this.name}_bucket`,
-          labels: { le, [this.#label]: value },
+          labels: { le, [label]: value },
           value: cumulative,
         });
       });
-      values.push({ metricName: `${this.name}_sum`, labels: { [this.#label]: value }, value: sum });
-      values.push({ metricName: `${this.name}_count`, labels: { [this.#label]: value }, value: cumulative });
+      values.push({ metricName: `${this.name}_sum`, labels: { [label]: value }, value: sum });
+      values.push({ metricName: `${this.name}_count`, labels: { [label]: value }, value: cumulative });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }

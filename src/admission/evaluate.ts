@@ -125,11 +125,11 @@ class Context implements RuleContext {
     readonly podSpecs: readonly PodSpecSite[],
     readonly containers: readonly ContainerSite[],
     readonly cluster: ClusterLookup | undefined,
-    private readonly registry: RequestImages | undefined,
+    private readonly requestImages: RequestImages | undefined,
   ) {}
 
   get images(): ImageLookup | undefined {
-    return this.registry?.lookup();
+    return this.requestImages?.lookup();
   }
 
   // A deep copy only when a mutating rule asks for it on the mutating endpoint.

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { parse, parseAllDocuments } from 'yaml';
 import { splitPemBundle } from '../../src/certs/webhook-certs.js';
-import { REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
-import { eventually } from '../harness/server.js';
+import { EPHEMERAL_LOOPBACK, REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
+import { eventually } from '../harness/eventually.js';
 import { KubeletVolume, tempDir } from '../harness/tls.js';
 
 const NAMES = ['hygiene', 'hygiene.platform', 'hygiene.platform.svc', 'hygiene.platform.svc.cluster.local'];
@@ -151,12 +151,7 @@ t.test('the server serves them; rotations land without a restart or a failed han
   const server = spawnServer([
     join(REPO, 'dist/cli/main.js'),
     'serve',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--metrics-port',
-    '0',
+    ...EPHEMERAL_LOOPBACK,
     '--cert',
     volume.path('tls.crt'),
     '--key',

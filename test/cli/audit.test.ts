@@ -6,21 +6,14 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { startApiServer } from '../harness/apiserver/server.js';
-import { writeKubeconfig } from '../harness/apiserver/kubeconfig.js';
+import { startApiWithKubeconfig } from '../harness/apiserver/kubeconfig.js';
 import { auditSeed } from '../cluster/audit-seed.js';
 import { audit, type AuditIo } from '../../src/cli/audit.js';
 import { ErrorCode, HygieneError } from '../../src/errors.js';
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-const api = await startApiServer();
-for (const object of auditSeed()) api.store.put(object);
-const kubeconfig = writeKubeconfig(api);
-t.teardown(async () => {
-  await api.close();
-  kubeconfig.remove();
-});
+const { api, kubeconfigPath } = await startApiWithKubeconfig(t, auditSeed());
 
 class Capture extends Writable {
   text = '';
@@ -37,7 +30,7 @@ async function run(args: string[], options: { tty?: boolean; env?: Record<string
   const stdout = new Capture();
   const stderr = new Capture(options.tty ?? false);
   const io: AuditIo = { stdout, stderr, env: options.env ?? {}, color: false };
-  const code = await audit(['--kubeconfig', kubeconfig.path, ...args], io);
+  const code = await audit(['--kubeconfig', kubeconfigPath, ...args], io);
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -354,16 +347,16 @@ t.test('usage errors say what to do', async (t) => {
   );
   t.match(await usage(['--kubeconfig', '/nonexistent/config']), /\/nonexistent\/config/);
   t.match(
-    await usage(['--kubeconfig', kubeconfig.path, '-o', 'yaml']),
+    await usage(['--kubeconfig', kubeconfigPath, '-o', 'yaml']),
     /--output must be one of text, json, policyreport/,
   );
-  t.match(await usage(['--kubeconfig', kubeconfig.path, '--bogus']), /Unknown option '--bogus'/);
-  const viaEnv = await run(['-o', 'json'], { env: { KUBECONFIG: kubeconfig.path } });
+  t.match(await usage(['--kubeconfig', kubeconfigPath, '--bogus']), /Unknown option '--bogus'/);
+  const viaEnv = await run(['-o', 'json'], { env: { KUBECONFIG: kubeconfigPath } });
   t.equal(viaEnv.code, 1, 'KUBECONFIG names the cluster too');
 });
 
 t.test('the built binary: exit code and text on stdout', async (t) => {
-  const child = spawn(process.execPath, [BIN, 'audit', '--kubeconfig', kubeconfig.path, '-n', 'homelab'], {
+  const child = spawn(process.execPath, [BIN, 'audit', '--kubeconfig', kubeconfigPath, '-n', 'homelab'], {
     env: { ...process.env, NO_COLOR: '1' },
   });
   let stdout = '';
@@ -371,7 +364,7 @@ t.test('the built binary: exit code and text on stdout', async (t) => {
   const code = await new Promise((resolve) => child.on('close', resolve));
   t.equal(code, 1);
   t.match(stdout, /homelab\/whisper-hpa -> Deployment whisper/);
-  const clean = spawn(process.execPath, [BIN, 'audit', '--kubeconfig', kubeconfig.path, '-n', 'empty']);
+  const clean = spawn(process.execPath, [BIN, 'audit', '--kubeconfig', kubeconfigPath, '-n', 'empty']);
   t.equal(await new Promise((resolve) => clean.on('close', resolve)), 0, 'nothing to deny: exit 0');
   const none = spawn(process.execPath, [BIN, 'audit'], { env: { ...process.env, KUBECONFIG: '' } });
   t.equal(await new Promise((resolve) => none.on('close', resolve)), 2, 'no cluster: exit 2');

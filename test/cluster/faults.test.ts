@@ -2,7 +2,7 @@
 // the server down at start-up or mid-run, slow, or forbidding. Lookups always answer within
 // the deadline, with a state that says what happened.
 import t from 'tap';
-import { standInWithView, workload, hpa, eventually } from './fixtures.js';
+import { standInWithView, workload, hpa, assertEventually } from './fixtures.js';
 import type { ApiServer } from '../harness/apiserver/server.js';
 
 const DEPLOYMENTS = 'GET /apis/apps/v1/deployments';
@@ -19,12 +19,12 @@ const cached = (view: unknown, namespace: string, name: string) =>
 t.test('a dropped watch is resumed from the last resourceVersion, without listing again', async (t) => {
   const { api, view } = await standInWithView(t, [workload('Deployment', 'homelab', 'whisper')]);
   await view.waitForSync(5000);
-  await eventually(t, 'watches are open', () => api.openWatches() === 5);
+  await assertEventually(t, 'watches are open', () => api.openWatches() === 5);
   const listed = lists(api).length;
   const lastRv = api.store.resourceVersion;
   t.equal(api.dropWatches(), 5, 'every watch cut');
   api.store.put(workload('Deployment', 'homelab', 'after-drop'));
-  await eventually(
+  await assertEventually(
     t,
     'the change made while cut arrives',
     () => cached(view, 'homelab', 'after-drop') !== undefined,
@@ -42,15 +42,15 @@ t.test('410 Gone after compaction lists again and catches up, deletions included
     workload('Deployment', 'homelab', 'doomed'),
   ]);
   await view.waitForSync(5000);
-  await eventually(t, 'watches are open', () => api.openWatches() === 5);
+  await assertEventually(t, 'watches are open', () => api.openWatches() === 5);
   const listed = lists(api).length;
   await api.down();
   api.store.delete('apps/v1', 'Deployment', 'homelab', 'doomed');
   api.store.put(workload('Deployment', 'homelab', 'newcomer'));
   api.store.compact();
   await api.up();
-  await eventually(t, 'the new one is cached', () => cached(view, 'homelab', 'newcomer') !== undefined);
-  await eventually(
+  await assertEventually(t, 'the new one is cached', () => cached(view, 'homelab', 'newcomer') !== undefined);
+  await assertEventually(
     t,
     'the deleted one is gone from the cache',
     () => cached(view, 'homelab', 'doomed') === undefined,
@@ -61,13 +61,13 @@ t.test('410 Gone after compaction lists again and catches up, deletions included
 t.test('bookmarks move the resume point forward', async (t) => {
   const { api, view } = await standInWithView(t, [workload('Deployment', 'homelab', 'whisper')]);
   await view.waitForSync(5000);
-  await eventually(t, 'watches are open', () => api.openWatches() === 5);
+  await assertEventually(t, 'watches are open', () => api.openWatches() === 5);
   api.store.put(hpa('homelab', 'unrelated', { kind: 'Deployment', name: 'whisper' }));
   api.bookmark();
   const bookmarked = api.store.resourceVersion;
   await new Promise((resolve) => setTimeout(resolve, 100));
   api.dropWatches();
-  await eventually(t, 'the deployments watch resumes from the bookmark', () =>
+  await assertEventually(t, 'the deployments watch resumes from the bookmark', () =>
     watches(api).some((r) => r.includes(`resourceVersion=${bookmarked}`)),
   );
 });
@@ -116,7 +116,7 @@ t.test(
     t.ok(Date.now() - started < 1000, `answered in ${Date.now() - started} ms`);
     await api.up();
     api.store.put(workload('Deployment', 'homelab', 'later'));
-    await eventually(t, 'changes flow again', () => cached(view, 'homelab', 'later') !== undefined);
+    await assertEventually(t, 'changes flow again', () => cached(view, 'homelab', 'later') !== undefined);
   },
 );
 
@@ -154,19 +154,19 @@ t.test(
       retry: { firstMs: 50, maxMs: 200, requestMs: 300 },
     });
     await view.waitForSync(5000);
-    await eventually(t, 'watches are open', () => api.openWatches() === 5);
+    await assertEventually(t, 'watches are open', () => api.openWatches() === 5);
     api.faults.hang = true;
     api.dropWatches();
-    await eventually(t, 'the watches restart into the hang', () => api.heldRequests() >= 5);
+    await assertEventually(t, 'the watches restart into the hang', () => api.heldRequests() >= 5);
     await new Promise((resolve) => setTimeout(resolve, 500));
     api.faults.hang = false;
     api.store.put(workload('Deployment', 'homelab', 'after-hang'));
-    await eventually(
+    await assertEventually(
       t,
       'a change made after the hang reaches the cache',
       () => cached(view, 'homelab', 'after-hang') !== undefined,
     );
-    await eventually(t, 'nothing is left waiting on the hung requests', () => api.heldRequests() === 0);
+    await assertEventually(t, 'nothing is left waiting on the hung requests', () => api.heldRequests() === 0);
   },
 );
 
@@ -175,10 +175,10 @@ t.test('a watch that goes silent (a partition, no reset) is given up and the cac
     retry: { firstMs: 50, maxMs: 200, watchSeconds: 1 },
   });
   await view.waitForSync(5000);
-  await eventually(t, 'watches are open', () => api.openWatches() === 5);
+  await assertEventually(t, 'watches are open', () => api.openWatches() === 5);
   t.equal(api.silenceWatches(), 5, 'every watch silenced');
   api.store.put(workload('Deployment', 'homelab', 'after-silence'));
-  await eventually(
+  await assertEventually(
     t,
     'the change reaches the cache through a new watch',
     () => cached(view, 'homelab', 'after-silence') !== undefined,

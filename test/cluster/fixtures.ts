@@ -1,4 +1,5 @@
 // Cluster objects for the API stand-in and a view wired to it, built fresh per use.
+import { eventually } from '../harness/eventually.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Test } from 'tap';
 import { startApiServer, type ApiServer } from '../harness/apiserver/server.js';
@@ -77,19 +78,19 @@ export function kubeConfigFor(api: ApiServer): KubeConfig {
   return kc;
 }
 
-/** Polls until `check` holds; fails the test after `ms`. */
-export async function eventually(
+/** Passes once `check` holds (polling); fails the test after `ms`. */
+export async function assertEventually(
   t: Test,
   what: string,
   check: () => boolean | Promise<boolean>,
   ms = 5000,
 ): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return void t.pass(what);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  t.fail(`${what}: not within ${ms} ms`);
+  const held = await eventually(check, ms, what).then(
+    () => true,
+    () => false,
+  );
+  if (held) t.pass(what);
+  else t.fail(`${what}: not within ${ms} ms`);
 }
 
 /** A stand-in, and a view of it that both stop when the test ends. */

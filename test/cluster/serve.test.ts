@@ -4,29 +4,20 @@
 // Without a connection it says once that cluster rules are off and judges everything else.
 import t from 'tap';
 import { startTestServer } from '../harness/server.js';
-import { startApiServer } from '../harness/apiserver/server.js';
-import { writeKubeconfig } from '../harness/apiserver/kubeconfig.js';
+import { startApiWithKubeconfig } from '../harness/apiserver/kubeconfig.js';
 import { reviewOf } from '../fixtures/objects.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import type { KubeObject } from '../../src/admission/workload.js';
 import { readConfig } from '../../src/config.js';
 import { ErrorCode, HygieneError } from '../../src/errors.js';
-import { eventually, hpa, namespace, workload } from './fixtures.js';
+import { assertEventually, hpa, namespace, workload } from './fixtures.js';
 
-const api = await startApiServer();
-const kubeconfig = writeKubeconfig(api);
-t.teardown(async () => {
-  await api.close();
-  kubeconfig.remove();
-});
-for (const object of [
+const { api, kubeconfigPath } = await startApiWithKubeconfig(t, [
   namespace('homelab'),
   workload('Deployment', 'homelab', 'whisper'),
   workload('StatefulSet', 'homelab', 'postgres'),
   hpa('homelab', 'whisper-hpa', { kind: 'Deployment', name: 'whisper' }),
-]) {
-  api.store.put(object);
-}
+]);
 
 const hpaWarnings = (r: AdmissionReviewResponse['response']) =>
   (r.warnings ?? []).filter((w) => w.startsWith('[hpa-target]'));
@@ -39,7 +30,7 @@ const sprawlPod = {
 
 t.test('--kubeconfig: the server judges against the cluster', async (t) => {
   const server = await startTestServer({
-    args: ['--kubeconfig', kubeconfig.path],
+    args: ['--kubeconfig', kubeconfigPath],
     cluster: { deadlineMs: 500, retry: { firstMs: 50, maxMs: 200 } },
   });
   let stopped = false;
@@ -49,14 +40,14 @@ t.test('--kubeconfig: the server judges against the cluster', async (t) => {
 
   t.match(
     server.logs.find((l) => l.cluster === 'kubeconfig'),
-    { level: 'info', kubeconfig: kubeconfig.path },
+    { level: 'info', kubeconfig: kubeconfigPath },
     'the connection is logged once',
   );
   t.notOk(
     server.logs.some((l) => /is off: no cluster connection/.test(l.msg)),
     'no "rule is off" notice',
   );
-  await eventually(t, '/readyz turns 200 once the cache synced', async () => {
+  await assertEventually(t, '/readyz turns 200 once the cache synced', async () => {
     return (await server.get('/readyz')).status === 200;
   });
   t.ok(
@@ -84,13 +75,13 @@ t.test('--kubeconfig: the server judges against the cluster', async (t) => {
   t.match(metrics, /kube_hygiene_cache_entries\{cache="statefulsets"\} 1\n/);
   t.match(metrics, /kube_hygiene_cache_entries\{cache="horizontalpodautoscalers"\} 1\n/);
   api.store.put(workload('Deployment', 'homelab', 'family-assistant'));
-  await eventually(t, 'the gauge follows the watch', async () =>
+  await assertEventually(t, 'the gauge follows the watch', async () =>
     /kube_hygiene_cache_entries\{cache="deployments"\} 2\n/.test(await server.metrics()),
   );
 
   t.equal((await validate(sprawlPod)).allowed, false, 'enforced by the policy');
   api.store.put(namespace('homelab', 'audit'));
-  await eventually(t, 'the namespace label moves homelab to audit', async () => {
+  await assertEventually(t, 'the namespace label moves homelab to audit', async () => {
     return (await validate(sprawlPod)).allowed === true;
   });
   api.store.put(namespace('homelab'));
@@ -98,14 +89,14 @@ t.test('--kubeconfig: the server judges against the cluster', async (t) => {
   t.ok(api.openWatches() > 0, 'watches are open while serving');
   stopped = true;
   t.equal(await server.stop(), true);
-  await eventually(t, 'stopping the server ends its watches', () => api.openWatches() === 0);
+  await assertEventually(t, 'stopping the server ends its watches', () => api.openWatches() === 0);
 });
 
 t.test('API down at start-up: /readyz waits, bounded, then serves with direct reads', async (t) => {
   await api.down();
   t.teardown(() => api.up());
   const server = await startTestServer({
-    args: ['--kubeconfig', kubeconfig.path],
+    args: ['--kubeconfig', kubeconfigPath],
     cluster: { deadlineMs: 300, syncGraceMs: 600, retry: { firstMs: 50, maxMs: 200 } },
   });
   t.teardown(() => server.stop());
@@ -122,7 +113,7 @@ t.test('API down at start-up: /readyz waits, bounded, then serves with direct re
   t.equal(answer.allowed, true);
   t.match(hpaWarnings(answer), [/could not check/]);
   t.ok(Date.now() - started < 1500, `answered in ${Date.now() - started} ms`);
-  await eventually(t, 'ready once the grace period is over', async () => {
+  await assertEventually(t, 'ready once the grace period is over', async () => {
     return (await server.get('/readyz')).status === 200;
   });
   t.ok(
@@ -157,8 +148,8 @@ t.test('an unusable --kubeconfig stops the start with a usage error', async (t) 
 });
 
 t.test('KUBECONFIG names the cluster like --kubeconfig; its first entry wins', async (t) => {
-  const config = readConfig(['--dev'], { KUBECONFIG: `:${kubeconfig.path}:/other/config` });
-  t.equal(config.kubeconfig, kubeconfig.path);
+  const config = readConfig(['--dev'], { KUBECONFIG: `:${kubeconfigPath}:/other/config` });
+  t.equal(config.kubeconfig, kubeconfigPath);
   t.equal(readConfig(['--dev', '--kubeconfig', '/flag'], { KUBECONFIG: '/env' }).kubeconfig, '/flag');
   t.equal(readConfig(['--dev'], {}).kubeconfig, undefined);
 });

@@ -1,7 +1,7 @@
 // The cluster view against the API stand-in, through the real @kubernetes/client-node:
 // list + watch, slim cache, direct reads on a miss, namespace modes, and the failure paths.
 import t from 'tap';
-import { standInWithView, workload, hpa, namespace, eventually } from './fixtures.js';
+import { standInWithView, workload, hpa, namespace, assertEventually } from './fixtures.js';
 import { findOrphanedHpas } from '../../src/cluster/orphans.js';
 
 t.test('syncs, answers from the cache and keeps only the fields rules read', async (t) => {
@@ -112,11 +112,11 @@ t.test('namespace mode labels switch at runtime', async (t) => {
   t.equal(view.namespaceMode('team-b'), undefined, 'no label: the policy decides');
   t.equal(view.namespaceMode('nowhere'), undefined);
   api.store.put(namespace('team-b', 'enforce'));
-  await eventually(t, 'team-b moves to enforce', () => view.namespaceMode('team-b') === 'enforce');
+  await assertEventually(t, 'team-b moves to enforce', () => view.namespaceMode('team-b') === 'enforce');
   api.store.put(namespace('team-a', 'off'));
-  await eventually(t, 'team-a is switched off', () => view.namespaceMode('team-a') === 'off');
+  await assertEventually(t, 'team-a is switched off', () => view.namespaceMode('team-a') === 'off');
   api.store.put(namespace('team-a', 'strict'));
-  await eventually(t, 'an unknown value is ignored', () => view.namespaceMode('team-a') === undefined);
+  await assertEventually(t, 'an unknown value is ignored', () => view.namespaceMode('team-a') === undefined);
 });
 
 t.test('lists in pages, so a big cluster never arrives as one response', async (t) => {

@@ -6,7 +6,7 @@ import { startTestServer } from '../harness/server.js';
 import { reviewOf } from '../fixtures/objects.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import type { KubeObject } from '../../src/admission/workload.js';
-import { eventually, hpa, namespace, standInWithView, workload } from './fixtures.js';
+import { assertEventually, hpa, namespace, standInWithView, workload } from './fixtures.js';
 
 const { api, view } = await standInWithView(
   t,
@@ -55,7 +55,12 @@ t.test('API down at start-up: not ready, yet every answer is well-formed and in 
 
 t.test('once the API is up: ready, and HPAs are judged', async (t) => {
   await api.up();
-  await eventually(t, '/readyz turns 200', async () => (await server.get('/readyz')).status === 200, 10_000);
+  await assertEventually(
+    t,
+    '/readyz turns 200',
+    async () => (await server.get('/readyz')).status === 200,
+    10_000,
+  );
   const good = await validate(
     hpa('homelab', 'whisper-hpa', { kind: 'Deployment', name: 'whisper' }) as KubeObject,
   );
@@ -75,7 +80,7 @@ t.test('a namespace label moves it to audit without a restart', async (t) => {
   };
   t.equal((await validate(sprawl)).response.allowed, false, 'the policy enforces');
   api.store.put(namespace('homelab', 'audit'));
-  await eventually(t, 'label seen', () => view.namespaceMode('homelab') === 'audit');
+  await assertEventually(t, 'label seen', () => view.namespaceMode('homelab') === 'audit');
   t.equal((await validate(sprawl)).response.allowed, true, 'audit: let through with warnings');
 });
 

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import jsonPatch, { type Operation } from 'fast-json-patch';
-import { REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
+import { EPHEMERAL_LOOPBACK, REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
 import { tempDir } from '../harness/tls.js';
 import { deployCopy, find, render, type KubeObject } from './render.js';
 
@@ -65,7 +65,7 @@ async function serveAsInstalled(t: Test, objects: KubeObject[]): Promise<number>
   const server = spawnServer([
     join(REPO, 'dist/cli/main.js'),
     'serve',
-    ...['--host', '127.0.0.1', '--port', '0', '--metrics-port', '0'],
+    ...EPHEMERAL_LOOPBACK,
     ...['--cert', join(dir, 'tls.crt'), '--key', join(dir, 'tls.key'), '--policy', join(dir, 'policy.yaml')],
   ]);
   t.teardown(() => killIfRunning(server));

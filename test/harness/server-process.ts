@@ -7,6 +7,9 @@ import type { LogLine } from './server.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
+/** `serve` flags for a test server: loopback only, an ephemeral port for HTTPS and for metrics. */
+export const EPHEMERAL_LOOPBACK = ['--host', '127.0.0.1', '--port', '0', '--metrics-port', '0'] as const;
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly logs: LogLine[];

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { readConfig } from '../../src/config.js';
 import { start, type RunningServer, type StartOptions } from '../../src/main.js';
 import { KubeletVolume, request, tempDir, testPki, type HttpsResponse } from './tls.js';
+import { EPHEMERAL_LOOPBACK } from './server-process.js';
 
 export interface LogLine {
   level: string;
@@ -47,19 +48,6 @@ export interface TestServerOptions {
   readonly logLevel?: 'info' | 'debug';
 }
 
-/** Resolves once `check` returns true, polling; rejects after `ms`. */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  ms = 5000,
-  what = 'condition',
-): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const pki = testPki();
   const leaf = pki.issue();
@@ -74,18 +62,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     writeFileSync(policyFile, options.policy);
   }
   const args = [
-    ...[
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--metrics-port',
-      '0',
-      '--drain-delay',
-      '0',
-      '--shutdown-grace',
-      '5',
-    ],
+    ...EPHEMERAL_LOOPBACK,
+    ...['--drain-delay', '0', '--shutdown-grace', '5'],
     ...['--cert', certificates.path('tls.crt'), '--key', certificates.path('tls.key')],
     ...(policyFile ? ['--policy', policyFile] : []),
     ...(options.args ?? []),

@@ -7,33 +7,24 @@
 // must catch up by itself.
 import t from 'tap';
 import { startTestServer } from '../harness/server.js';
-import { startApiServer } from '../harness/apiserver/server.js';
-import { writeKubeconfig } from '../harness/apiserver/kubeconfig.js';
+import { startApiWithKubeconfig } from '../harness/apiserver/kubeconfig.js';
 import { reviewOf } from '../fixtures/objects.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import type { KubeObject } from '../../src/admission/workload.js';
-import { eventually, hpa, namespace, workload } from '../cluster/fixtures.js';
+import { assertEventually, hpa, namespace, workload } from '../cluster/fixtures.js';
 import { startLoad, type Outcome } from './review-load.js';
 
-const api = await startApiServer();
-const kubeconfig = writeKubeconfig(api);
-t.teardown(async () => {
-  await api.close();
-  kubeconfig.remove();
-});
-for (const object of [
+const { api, kubeconfigPath } = await startApiWithKubeconfig(t, [
   namespace('homelab'),
   workload('Deployment', 'homelab', 'whisper'),
   hpa('homelab', 'whisper-hpa', { kind: 'Deployment', name: 'whisper' }),
-]) {
-  api.store.put(object);
-}
+]);
 
 // The production deadline for direct reads (2 s, inside the 5 s the manifests give the
 // webhook); retries capped at 1 s, informer requests abandoned after 2 s and watches renewed
 // every 2 s (a silent one given up after 2.5 s), so recovery shows within the test.
 const server = await startTestServer({
-  args: ['--kubeconfig', kubeconfig.path],
+  args: ['--kubeconfig', kubeconfigPath],
   cluster: { retry: { firstMs: 100, maxMs: 1000, requestMs: 2000, watchSeconds: 2 } },
 });
 t.teardown(() => server.stop());
@@ -69,7 +60,7 @@ let outcomes: Outcome[] = [];
 let health: number[] = [];
 
 t.before(async () => {
-  await eventually(t, 'the cache synced before the load starts', async () => {
+  await assertEventually(t, 'the cache synced before the load starts', async () => {
     return (await server.get('/readyz')).status === 200;
   });
   const load = startLoad({ server, reviews, timeoutsMs: TIMEOUTS_MS, concurrency: 20 });
@@ -164,7 +155,7 @@ t.test('afterwards the cluster view catches up by itself', async (t) => {
   api.store.put(workload('Deployment', 'homelab', 'fresh'));
   api.store.put(hpa('homelab', 'late-hpa', { kind: 'Deployment', name: 'whisper' }));
   // The gauge counts the cache, which only the watch fills: a direct read would not move it.
-  await eventually(t, 'the new Deployment reaches the cache through the watch', async () =>
+  await assertEventually(t, 'the new Deployment reaches the cache through the watch', async () =>
     /kube_hygiene_cache_entries\{cache="deployments"\} 2\n/.test(await server.metrics()),
   );
   const created = await validate(hpa('homelab', 'fresh-hpa', { kind: 'Deployment', name: 'fresh' }));
@@ -174,7 +165,7 @@ t.test('afterwards the cluster view catches up by itself', async (t) => {
     'an HPA of the new Deployment is fine',
   );
   // Deleting reads the HPA cache once synced: the new HPA is only there if its watch came back.
-  await eventually(t, 'a DELETE names the HPA created after the faults', async () => {
+  await assertEventually(t, 'a DELETE names the HPA created after the faults', async () => {
     const res = await server.post(
       '/validate',
       reviewOf(whisper, { operation: 'DELETE', oldObject: whisper }),

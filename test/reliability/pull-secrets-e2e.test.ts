@@ -5,8 +5,7 @@
 // false no secret is read. No password shows in any answer or log line, debug included.
 import t, { type Test } from 'tap';
 import type { StoredObject } from '../harness/apiserver/store.js';
-import { startApiServer } from '../harness/apiserver/server.js';
-import { writeKubeconfig } from '../harness/apiserver/kubeconfig.js';
+import { startApiWithKubeconfig } from '../harness/apiserver/kubeconfig.js';
 import { AuthMode, BASIC_PASSWORD, BASIC_USER, startSeededRegistry } from '../harness/registry/registries.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { pod } from '../rules/registry-admit.js';
@@ -16,12 +15,6 @@ const DEADLINE_MS = 3000;
 const seeded = await startSeededRegistry(AuthMode.basic);
 t.teardown(seeded.stop);
 const host = seeded.registry.host;
-const api = await startApiServer();
-const kubeconfig = writeKubeconfig(api);
-t.teardown(async () => {
-  await api.close();
-  kubeconfig.remove();
-});
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const SECRET_FORMS = [BASIC_PASSWORD, b64(`${BASIC_USER}:${BASIC_PASSWORD}`), b64(seeded.dockerConfig!)];
@@ -41,7 +34,7 @@ const objects: StoredObject[] = [
   },
   { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'team' } },
 ];
-for (const object of objects) api.store.put(object);
+const { api, kubeconfigPath } = await startApiWithKubeconfig(t, objects);
 
 const policy = (pullSecrets: boolean) =>
   JSON.stringify({
@@ -53,7 +46,7 @@ const policy = (pullSecrets: boolean) =>
 async function serve(t: Test, pullSecrets: boolean): Promise<TestServer> {
   const server = await startTestServer({
     policy: policy(pullSecrets),
-    args: ['--kubeconfig', kubeconfig.path],
+    args: ['--kubeconfig', kubeconfigPath],
     cluster: { deadlineMs: 500, retry: { firstMs: 50, maxMs: 200 } },
     registryLookups: true,
     logLevel: 'debug',

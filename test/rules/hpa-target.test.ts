@@ -9,7 +9,7 @@ import type { KubeObject } from '../../src/admission/workload.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
 import type { ClusterLookup, HpaLookup, TargetLookup } from '../../src/cluster/lookup.js';
 import { reviewOf, type ReviewOptions } from '../fixtures/objects.js';
-import { hpa, namespace, standInWithView, workload, eventually } from '../cluster/fixtures.js';
+import { hpa, namespace, standInWithView, workload, assertEventually } from '../cluster/fixtures.js';
 
 const policy = loadPolicyFile();
 const denyPolicy = parsePolicy('rules:\n  hpa-target:\n    action: deny\n', 'deny.yaml');
@@ -182,15 +182,15 @@ t.test('namespace mode labels switch the answer at runtime', async (t) => {
   });
   t.equal((await answer(sprawl(), deps)).allowed, false, 'no label: the policy (enforce) denies');
   api.store.put(namespace('team', 'audit'));
-  await eventually(t, 'label seen', () => view.namespaceMode('team') === 'audit');
+  await assertEventually(t, 'label seen', () => view.namespaceMode('team') === 'audit');
   const audited = await answer(sprawl(), deps);
   t.equal(audited.allowed, true, 'audit: let through');
   t.ok((audited.warnings ?? []).length > 0, 'with warnings');
   api.store.put(namespace('team', 'off'));
-  await eventually(t, 'label seen', () => view.namespaceMode('team') === 'off');
+  await assertEventually(t, 'label seen', () => view.namespaceMode('team') === 'off');
   const off = await answer(sprawl(), deps);
   t.same(off, { uid: off.uid, allowed: true }, 'off: not judged at all');
   api.store.put(namespace('team', 'enforce'));
-  await eventually(t, 'label seen', () => view.namespaceMode('team') === 'enforce');
+  await assertEventually(t, 'label seen', () => view.namespaceMode('team') === 'enforce');
   t.equal((await answer(sprawl(), deps)).allowed, false, 'enforce again');
 });

@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { request, tempDir, testPki } from '../harness/tls.js';
-import { REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
-import { eventually } from '../harness/server.js';
+import { EPHEMERAL_LOOPBACK, REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
+import { eventually } from '../harness/eventually.js';
 
 const CLI = join(REPO, 'dist/cli/main.js');
 const MAIN = join(REPO, 'dist/main.js');
@@ -27,10 +27,10 @@ function certificateFiles() {
 
 t.test('kube-hygiene serve: same answer as review; SIGTERM under load fails no request', async (t) => {
   const { cert, key } = certificateFiles();
-  const server = spawnServer(
-    [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--cert', cert, '--key', key],
-    { KUBE_HYGIENE_DRAIN_DELAY: '1', KUBE_HYGIENE_SHUTDOWN_GRACE: '5' },
-  );
+  const server = spawnServer([CLI, 'serve', ...EPHEMERAL_LOOPBACK, '--cert', cert, '--key', key], {
+    KUBE_HYGIENE_DRAIN_DELAY: '1',
+    KUBE_HYGIENE_SHUTDOWN_GRACE: '5',
+  });
   t.teardown(() => killIfRunning(server));
   const port = await server.port;
   const ca = testPki().ca.certPem;
@@ -106,12 +106,7 @@ t.test('configuration mistakes stop the start with exit 2 and say what to fix', 
   writeFileSync(policy, 'mode: sometimes\nrules:\n  image-tag:\n    action: maybe\n');
   const badPolicy = spawnServer([
     MAIN,
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--metrics-port',
-    '0',
+    ...EPHEMERAL_LOOPBACK,
     '--cert',
     cert,
     '--key',

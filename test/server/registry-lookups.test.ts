@@ -10,7 +10,8 @@ import type { KubeObject } from '../../src/admission/workload.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import { startFaultServer } from '../harness/registry/fault-server.js';
-import { eventually, startTestServer } from '../harness/server.js';
+import { eventually } from '../harness/eventually.js';
+import { startTestServer } from '../harness/server.js';
 import { deployment, pod } from '../rules/registry-admit.js';
 
 const seeded = await startSeededRegistry(AuthMode.plain);

@@ -2,7 +2,8 @@
 // good files are taken without a restart, broken ones are refused and the old ones keep serving.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { eventually, fingerprintOf, startTestServer } from '../harness/server.js';
+import { eventually } from '../harness/eventually.js';
+import { fingerprintOf, startTestServer } from '../harness/server.js';
 import { join } from 'node:path';
 import { KubeletVolume, servedFingerprint, tempDir, testPki } from '../harness/tls.js';
 

@@ -2,7 +2,8 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ApiServer } from './server.js';
+import { startApiServer, type ApiServer } from './server.js';
+import type { StoredObject } from './store.js';
 
 type Endpoint = Pick<ApiServer, 'url' | 'token' | 'caPem'>;
 
@@ -31,4 +32,22 @@ export function writeKubeconfig(api: Endpoint): { path: string; remove(): void }
   const path = join(dir, 'config');
   writeFileSync(path, kubeconfigText(api), { mode: 0o600 });
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The stand-in holding `objects`, and a kubeconfig file for it, for a whole test file: both are
+ * removed at `t`'s teardown.
+ */
+export async function startApiWithKubeconfig(
+  t: { teardown(fn: () => Promise<void>): void },
+  objects: Iterable<StoredObject> = [],
+): Promise<{ api: ApiServer; kubeconfigPath: string }> {
+  const api = await startApiServer();
+  for (const object of objects) api.store.put(object);
+  const kubeconfig = writeKubeconfig(api);
+  t.teardown(async () => {
+    await api.close();
+    kubeconfig.remove();
+  });
+  return { api, kubeconfigPath: kubeconfig.path };
 }

@@ -18,6 +18,7 @@ import type {
   Finding,
   Operation,
   RuleContext,
+  RuleFinding,
 } from '../rules/rule.js';
 
 export interface EngineDeps {
@@ -166,14 +167,53 @@ interface RuleRun {
   readonly patch: PatchOperation[];
 }
 
-async function runRules(
+/**
+ * `next(value)`, at once when `value` is already there. Most decisions ask nothing of a
+ * registry or the API server: they finish in the caller's tick, with no promise to chain and
+ * no deadline timer to arm (the server's profile showed both on every request).
+ */
+export function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+type PolicyRule = CompiledPolicy['rules'][number];
+
+function applies({ rule }: PolicyRule, endpoint: Endpoint, operation: Operation, images: boolean): boolean {
+  if (!(rule.endpoints ?? DEFAULT_ENDPOINTS).includes(endpoint)) return false;
+  if (!(rule.operations ?? DEFAULT_OPERATIONS).includes(operation)) return false;
+  // Said once where lookups are turned off (registryRuleNotices), not on every object.
+  return !rule.needsRegistry || images;
+}
+
+function record({ rule, action }: PolicyRule, found: readonly RuleFinding[], findings: Finding[]): void {
+  for (const f of found) {
+    // Spelled out rather than spread: one object shape keeps this loop fast.
+    findings.push({
+      rule: rule.id,
+      action: f.action === 'warn' ? 'warn' : action,
+      message: f.message,
+      path: f.path,
+      subject: f.subject,
+    });
+  }
+}
+
+// A rule that breaks is our bug, not the caller's: let the object through and say so.
+const brokenRule = (id: Finding['rule'], err: unknown): Finding => ({
+  rule: id,
+  action: 'warn',
+  path: '',
+  message: `rule ${id} could not check this object (${(err as Error).message}); it was let through`,
+});
+
+function runRules(
   request: AdmissionRequest,
   object: KubeObject,
   endpoint: Endpoint,
   policy: CompiledPolicy,
   cluster: ClusterLookup | undefined,
   images: RequestImages | undefined,
-): Promise<RuleRun> {
+): RuleRun | Promise<RuleRun> {
   const kind = request.kind.kind;
   const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
   const ctx = new Context(
@@ -188,46 +228,47 @@ async function runRules(
     images,
   );
   const findings: Finding[] = [];
-  for (const { rule, action, options } of policy.rules) {
-    if (!(rule.endpoints ?? DEFAULT_ENDPOINTS).includes(endpoint)) continue;
-    if (!(rule.operations ?? DEFAULT_OPERATIONS).includes(ctx.operation)) continue;
-    // Said once where lookups are turned off (registryRuleNotices), not on every object.
-    if (rule.needsRegistry && !images) continue;
+  const done = (): RuleRun => ({ findings, patch: ctx.edited ? derivePatch(object, ctx.edited) : [] });
+  const { rules } = policy;
+  for (let i = 0; i < rules.length; i++) {
+    const entry = rules[i]!;
+    if (!applies(entry, endpoint, ctx.operation, images !== undefined)) continue;
     try {
-      const found = rule.evaluate(ctx, options);
-      // Most rules answer synchronously: awaiting only real promises spares a microtask per rule.
-      for (const f of found instanceof Promise ? await found : found) {
-        // Spelled out rather than spread: one object shape keeps this loop fast.
-        findings.push({
-          rule: rule.id,
-          action: f.action === 'warn' ? 'warn' : action,
-          message: f.message,
-          path: f.path,
-          subject: f.subject,
-        });
-      }
+      const found = entry.rule.evaluate(ctx, entry.options);
+      // The first rule that waits (a registry or API lookup) turns the rest of the run async.
+      if (found instanceof Promise) return finishAsync(found, i);
+      record(entry, found, findings);
     } catch (err) {
-      // A rule that breaks is our bug, not the caller's: let the object through and say so.
-      findings.push({
-        rule: rule.id,
-        action: 'warn',
-        path: '',
-        message: `rule ${rule.id} could not check this object (${(err as Error).message}); it was let through`,
-      });
+      findings.push(brokenRule(entry.rule.id, err));
     }
   }
-  return { findings, patch: ctx.edited ? derivePatch(object, ctx.edited) : [] };
+  return done();
+
+  async function finishAsync(pending: Promise<RuleFinding[]>, from: number): Promise<RuleRun> {
+    for (let i = from; i < rules.length; i++) {
+      const entry = rules[i]!;
+      if (i > from && !applies(entry, endpoint, ctx.operation, images !== undefined)) continue;
+      try {
+        const found = i === from ? pending : entry.rule.evaluate(ctx, entry.options);
+        record(entry, found instanceof Promise ? await found : found, findings);
+      } catch (err) {
+        findings.push(brokenRule(entry.rule.id, err));
+      }
+    }
+    return done();
+  }
 }
 
 // The reason leads the message: warnings are cut at 256 bytes, and it is what a reader asks first.
 const soften = (f: Finding, why: string): Finding =>
   f.action === 'deny' ? { ...f, action: 'warn', message: `not denied (${why}): ${f.message}` } : f;
 
-export async function evaluateRequest(
+/** The engine's answer for one request: synchronous unless a rule had to wait for a lookup. */
+export function evaluateRequest(
   request: AdmissionRequest,
   endpoint: Endpoint,
   deps: EngineDeps,
-): Promise<Evaluation> {
+): Evaluation | Promise<Evaluation> {
   const { policy } = deps;
   const object = request.operation === 'DELETE' ? request.oldObject : request.object;
   const namespace = request.namespace ?? object?.metadata?.namespace ?? '';
@@ -246,31 +287,30 @@ export async function evaluateRequest(
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
   const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
-  const run = await runRules(request, object, endpoint, policy, deps.cluster, images);
-  let { findings } = run;
-  // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
-  const patch = run.patch;
-  if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
+  return andThen(runRules(request, object, endpoint, policy, deps.cluster, images), (run) => {
+    // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
+    const { findings, patch } = run;
+    if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
 
-  if (mode === 'audit') return { findings: findings.map((f) => soften(f, 'audit mode')), mode, patch };
-  const controller = creatingController(request, object);
-  if (controller) {
-    const why = `created by ${controller}: its owner was the enforcement point`;
-    return { findings: findings.map((f) => soften(f, why)), mode, patch };
-  }
-  if (request.operation === 'UPDATE' && isKubeObject(request.oldObject)) {
-    const { findings: before } = await runRules(
-      request,
-      request.oldObject,
-      endpoint,
-      policy,
-      deps.cluster,
-      images,
-    );
-    const known = new Set(before.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
-    findings = findings.map((f) =>
-      known.has(`${f.rule}\0${f.subject ?? f.path}`) ? soften(f, 'already present before this update') : f,
-    );
-  }
-  return { findings, mode, patch };
+    if (mode === 'audit') return { findings: findings.map((f) => soften(f, 'audit mode')), mode, patch };
+    const controller = creatingController(request, object);
+    if (controller) {
+      const why = `created by ${controller}: its owner was the enforcement point`;
+      return { findings: findings.map((f) => soften(f, why)), mode, patch };
+    }
+    if (request.operation !== 'UPDATE' || !isKubeObject(request.oldObject)) return { findings, mode, patch };
+    const before = runRules(request, request.oldObject, endpoint, policy, deps.cluster, images);
+    return andThen(before, ({ findings: old }): Evaluation => {
+      const known = new Set(old.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
+      return {
+        findings: findings.map((f) =>
+          known.has(`${f.rule}\0${f.subject ?? f.path}`)
+            ? soften(f, 'already present before this update')
+            : f,
+        ),
+        mode,
+        patch,
+      };
+    });
+  });
 }

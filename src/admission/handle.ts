@@ -1,7 +1,7 @@
 // One review, start to finish: envelope check → engine → response. The server's routes and
 // `kube-hygiene review` both call this, so the CLI prints exactly what the server answers.
 import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from './review.js';
-import { evaluateRequest, type EngineDeps, type Evaluation } from './evaluate.js';
+import { andThen, evaluateRequest, type EngineDeps, type Evaluation } from './evaluate.js';
 import { respond } from './respond.js';
 import { encodePatch } from './patch.js';
 import { ErrorCode } from '../errors.js';
@@ -34,32 +34,34 @@ export function malformed(details: string[]): ReviewOutcome {
   };
 }
 
-export async function handleReview(
+/** Synchronous when the engine is (no rule waited for a lookup); `await` it either way. */
+export function handleReview(
   body: unknown,
   endpoint: Endpoint,
   deps: EngineDeps,
-): Promise<ReviewOutcome> {
+): ReviewOutcome | Promise<ReviewOutcome> {
   const problems = checkReview(body);
   if (problems.length) return malformed(problems);
   const review = body as AdmissionReview;
   const { request } = review;
-  const evaluation = await evaluateRequest(request, endpoint, deps);
-  const object = request.object ?? request.oldObject;
-  const response = respond({
-    uid: request.uid,
-    subject: {
-      kind: request.kind.kind,
-      namespace: request.namespace ?? object?.metadata?.namespace,
-      name: request.name || object?.metadata?.name || object?.metadata?.generateName,
-    },
-    findings: evaluation.findings,
-    // The API server rejects a validating webhook's answer that carries a patch.
-    patch: endpoint === 'mutate' && evaluation.patch?.length ? encodePatch(evaluation.patch) : undefined,
+  return andThen(evaluateRequest(request, endpoint, deps), (evaluation): ReviewOutcome => {
+    const object = request.object ?? request.oldObject;
+    const response = respond({
+      uid: request.uid,
+      subject: {
+        kind: request.kind.kind,
+        namespace: request.namespace ?? object?.metadata?.namespace,
+        name: request.name || object?.metadata?.name || object?.metadata?.generateName,
+      },
+      findings: evaluation.findings,
+      // The API server rejects a validating webhook's answer that carries a patch.
+      patch: endpoint === 'mutate' && evaluation.patch?.length ? encodePatch(evaluation.patch) : undefined,
+    });
+    return {
+      statusCode: 200,
+      body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response },
+      review,
+      evaluation,
+    };
   });
-  return {
-    statusCode: 200,
-    body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response },
-    review,
-    evaluation,
-  };
 }

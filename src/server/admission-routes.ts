@@ -43,6 +43,13 @@ type Answered =
   | { outcome: ReviewOutcome; unchecked?: undefined }
   | { outcome: AdmissionReviewResponse; unchecked: 'timeout' | 'engine-error' };
 
+/** Each rule that found something, once, in policy order. */
+function firedRules(evaluation: Evaluation | undefined): string[] {
+  const ids: string[] = [];
+  for (const { rule } of evaluation?.findings ?? []) if (!ids.includes(rule)) ids.push(rule);
+  return ids;
+}
+
 function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Decision {
   if (!body.response.allowed) return Decision.denied;
   return body.response.warnings?.length || evaluation?.findings.length ? Decision.warned : Decision.allowed;
@@ -51,35 +58,56 @@ function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Dec
 export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps): void {
   const { metrics, logger: log } = deps;
 
-  const answer = (endpoint: Endpoint) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const started = process.hrtime.bigint();
-    const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
+  /** The engine's answer, or an unchecked one when it failed or could not finish in time. */
+  const decide = (
+    req: FastifyRequest,
+    endpoint: Endpoint,
+    timeoutMs: number,
+  ): Answered | Promise<Answered> => {
     const review = req.body as AdmissionReview;
+    const failed = (err: Error): Answered => {
+      // handleReview checks the envelope first: a throw after that is our bug, not the caller's.
+      if (checkReview(req.body).length) throw err;
+      log.error({ err, uid: review.request.uid }, 'the engine failed; answering allowed with a warning');
+      return {
+        outcome: uncheckedAnswer(review, `failed while checking (${err.message})`),
+        unchecked: 'engine-error',
+      };
+    };
     const policy = deps.policy.current();
     const registry = deps.registry?.lookupsFor(policy);
     // The whole request's registry time sits inside the API server's deadline.
     const deadline = registry && new LookupBudget(lookupBudget(timeoutMs));
-    const work = handleReview(req.body, endpoint, {
-      ...deps.engine,
-      policy,
-      ...(registry && { registry, deadline }),
-    }).then(
-      (outcome): Answered => ({ outcome }),
-      (err: Error): Answered => {
-        // handleReview checks the envelope first: a throw after that is our bug, not the caller's.
-        if (checkReview(req.body).length) throw err;
-        log.error({ err, uid: review.request.uid }, 'the engine failed; answering allowed with a warning');
-        return {
-          outcome: uncheckedAnswer(review, `failed while checking (${err.message})`),
-          unchecked: 'engine-error',
-        };
-      },
+    let outcome: ReviewOutcome | Promise<ReviewOutcome>;
+    try {
+      outcome = handleReview(req.body, endpoint, {
+        ...deps.engine,
+        policy,
+        ...(registry && { registry, deadline }),
+      });
+    } catch (err) {
+      deadline?.release();
+      return failed(err as Error);
+    }
+    // Only a decision that waits for a lookup can be late: only it gets a deadline timer.
+    if (!(outcome instanceof Promise)) {
+      deadline?.release();
+      return { outcome };
+    }
+    const answered = withinDeadline<Answered>(
+      outcome.then((settled): Answered => ({ outcome: settled }), failed),
+      decisionBudget(timeoutMs),
+      () => ({ outcome: uncheckedAnswer(review, lateReason(timeoutMs)), unchecked: 'timeout' }),
     );
-    const answered = await withinDeadline<Answered>(work, decisionBudget(timeoutMs), () => ({
-      outcome: uncheckedAnswer(review, lateReason(timeoutMs)),
-      unchecked: 'timeout',
-    }));
-    deadline?.release();
+    return deadline ? answered.finally(() => deadline.release()) : answered;
+  };
+
+  const answer = (endpoint: Endpoint) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const started = process.hrtime.bigint();
+    const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
+    const review = req.body as AdmissionReview;
+    const decided = decide(req, endpoint, timeoutMs);
+    const answered = decided instanceof Promise ? await decided : decided;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     metrics.admissionDuration.observe(endpoint, ms / 1000);
 
@@ -119,9 +147,11 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
         dryRun: request.dryRun ?? false,
         decision,
         mode: evaluation?.mode,
-        rules: [...new Set(evaluation?.findings.map((f) => f.rule))],
-        ...(evaluation?.skipped && { skipped: evaluation.skipped }),
-        ...(answered.unchecked && { unchecked: answered.unchecked, timeoutMs }),
+        rules: firedRules(evaluation),
+        // pino leaves out undefined values; one shape for every line keeps building it cheap.
+        skipped: evaluation?.skipped,
+        unchecked: answered.unchecked,
+        timeoutMs: answered.unchecked && timeoutMs,
         ms: Math.round(ms * 100) / 100,
       },
       'admission decision',

@@ -12,13 +12,17 @@ const MARGIN_MS = 250;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
+// A webhook's calls all carry its one timeoutSeconds: the last value read is kept.
+let lastRead: { readonly value: string; readonly ms: number | undefined } = { value: '', ms: undefined };
+
 /** `10s`, `500ms`, `1m` → milliseconds; undefined when absent or unreadable (then the default applies). */
 export function parseTimeout(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
+  if (value === lastRead.value) return lastRead.ms;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * UNITS[m[2] ?? 's']!;
-  return ms > 0 ? Math.min(ms, MAX_TIMEOUT_MS) : undefined;
+  const ms = m ? Number(m[1]) * UNITS[m[2] ?? 's']! : 0;
+  lastRead = { value, ms: ms > 0 ? Math.min(ms, MAX_TIMEOUT_MS) : undefined };
+  return lastRead.ms;
 }
 
 /** How long the decision may take, out of the caller's timeout. */

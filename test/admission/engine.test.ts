@@ -2,7 +2,9 @@
 import t from 'tap';
 import { handleReview, type ReviewOutcome } from '../../src/admission/handle.js';
 import { parsePolicy, loadPolicyFile } from '../../src/policy/load.js';
-import type { CompiledPolicy } from '../../src/policy/compile.js';
+import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
+import { RULES } from '../../src/rules/index.js';
+import type { Rule } from '../../src/rules/rule.js';
 import {
   GOOD_IMAGE,
   SPRAWL_IMAGE,
@@ -185,6 +187,35 @@ t.test('DELETE, CONNECT and other subresources are not judged', async (t) => {
   });
   t.equal(r.allowed, false, 'an ephemeral container added through its subresource is judged');
   t.match(r.status?.message, /container "debug" image "busybox"/);
+});
+
+t.test('a rule that waits delays the answer, not the rules after it or their order', async (t) => {
+  const review = reviewOf(pod([SPRAWL_IMAGE]));
+  const sync = handleReview(structuredClone(review), 'validate', { policy: enforce });
+  t.notOk(sync instanceof Promise, 'rules that ask nothing of the network answer in the same tick');
+  // Stands in for a registry or cluster lookup: answers a moment later, in the middle of the list.
+  const [first, ...rest] = RULES;
+  const waiting: Rule = {
+    ...first!,
+    evaluate: (ctx, options) =>
+      new Promise((resolve) => setTimeout(() => resolve(first!.evaluate(ctx, options)), 5)),
+  };
+  const later = handleReview(structuredClone(review), 'validate', {
+    policy: compilePolicy(enforce.policy, [waiting, ...rest]),
+  });
+  t.ok(later instanceof Promise, 'a rule that waits makes the answer a promise');
+  t.same(await later, sync, 'the same answer, findings in the same order');
+
+  const broken: Rule = { ...first!, evaluate: () => Promise.reject(new Error('lookup exploded')) };
+  const outcome = await handleReview(structuredClone(review), 'validate', {
+    policy: compilePolicy(enforce.policy, [broken, ...rest]),
+  });
+  t.equal(outcome.statusCode, 200);
+  if (outcome.statusCode === 200) {
+    const rules = outcome.evaluation.findings.map((f) => `${f.rule} ${f.action}`);
+    t.same(rules, [`${first!.id} warn`, `${rest[0]!.id} deny`], 'the rules after a failed one still judge');
+    t.match(outcome.evaluation.findings[0]?.message, /could not check this object \(lookup exploded\)/);
+  }
 });
 
 t.test('the uid is echoed and the envelope is v1', async (t) => {

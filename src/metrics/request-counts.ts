@@ -1,7 +1,7 @@
 // The counts taken on every admission request, kept as plain numbers and handed to prom-client
 // when Prometheus scrapes. prom-client's inc() and observe() check and hash their label object
 // on every call (and a histogram looks its bucket up by a number turned into a string), which
-// the server's CPU profile showed on each request; here a count is a Map lookup and an add.
+// the server's CPU profile showed on each request; here a count is a Map lookup per label and an add.
 // Every label value comes from a closed list, so the maps stay small.
 import { Counter, type Metric, type Registry } from 'prom-client';
 
@@ -14,10 +14,20 @@ interface Options<L extends string> {
 
 type Labels<L extends string> = Readonly<Record<L, string>>;
 
+interface Count<L extends string> {
+  readonly labels: Labels<L>;
+  value: number;
+}
+
+// One level per label, keyed by the label's value: counting builds no key string (joining the
+// values and hashing the result cost more than the count itself).
+type Level<L extends string> = Map<string, Level<L> | Count<L>>;
+
 /** A counter: `inc()` per request, published as a prom-client Counter at each scrape. */
 export class RequestCounter<L extends string> {
   readonly #names: readonly L[];
-  readonly #counts = new Map<string, { readonly labels: Labels<L>; value: number }>();
+  readonly #root: Level<L> = new Map();
+  readonly #counts: Count<L>[] = [];
 
   constructor(options: Options<L>) {
     this.#names = options.labelNames;
@@ -26,17 +36,28 @@ export class RequestCounter<L extends string> {
       ...options,
       collect() {
         this.reset();
-        for (const { labels, value } of counts.values()) this.inc(labels, value);
+        for (const { labels, value } of counts) this.inc(labels, value);
       },
     });
   }
 
   inc(labels: Labels<L>): void {
-    let key = '';
-    for (const name of this.#names) key += labels[name] + '\0';
-    const count = this.#counts.get(key);
+    const names = this.#names;
+    let level = this.#root;
+    for (let i = 0; i < names.length - 1; i++) {
+      const value = labels[names[i]!];
+      let next = level.get(value) as Level<L> | undefined;
+      if (!next) level.set(value, (next = new Map()));
+      level = next;
+    }
+    const last = labels[names[names.length - 1]!];
+    const count = level.get(last) as Count<L> | undefined;
     if (count) count.value++;
-    else this.#counts.set(key, { labels: { ...labels }, value: 1 });
+    else {
+      const added = { labels: { ...labels }, value: 1 };
+      level.set(last, added);
+      this.#counts.push(added);
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import type { V1Container } from '@kubernetes/client-node';
 import type { AdmissionRequest } from './review.js';
 import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite } from './workload.js';
 import { parseImageReference, type ParseResult } from '../images/reference.js';
+import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
@@ -58,12 +59,7 @@ interface ImageFacts {
   readonly exempt: boolean;
 }
 
-// The same few images arrive in review after review (every replica of every rollout): each
-// policy remembers what it concluded about an image string. Bounded in entries (when full, it
-// starts over) and in key length: a hostile megabyte image string is judged, never kept.
-const IMAGE_MEMO_MAX = 4096;
-const IMAGE_KEY_MAX = 512;
-const imageMemos = new WeakMap<CompiledPolicy, Map<string, ImageFacts>>();
+const imageMemo = new ImageMemo<CompiledPolicy, ImageFacts>();
 
 function judgeImage(policy: CompiledPolicy, raw: unknown): ImageFacts {
   const image = parseImageReference(raw as string);
@@ -76,15 +72,8 @@ function judgeImage(policy: CompiledPolicy, raw: unknown): ImageFacts {
 }
 
 function imageFacts(policy: CompiledPolicy, raw: unknown): ImageFacts {
-  if (typeof raw !== 'string' || raw.length > IMAGE_KEY_MAX) return judgeImage(policy, raw);
-  let memo = imageMemos.get(policy);
-  if (!memo) imageMemos.set(policy, (memo = new Map()));
-  let facts = memo.get(raw);
-  if (!facts) {
-    if (memo.size >= IMAGE_MEMO_MAX) memo.clear();
-    memo.set(raw, (facts = judgeImage(policy, raw)));
-  }
-  return facts;
+  if (typeof raw !== 'string') return judgeImage(policy, raw);
+  return imageMemo.get(policy, raw, () => judgeImage(policy, raw));
 }
 
 function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): ContainerSite[] {

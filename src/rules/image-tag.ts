@@ -3,6 +3,7 @@
 import { defineRule } from './rule.js';
 import { classifyTag, isImmutableClass, type TagRules } from '../images/classify-tag.js';
 import { displayImage, type ImageReference } from '../images/reference.js';
+import { ImageMemo } from '../images/image-memo.js';
 
 const WHAT = { missing: 'no tag', mutable: 'a mutable tag', sprawl: 'a sprawl tag' } as const;
 
@@ -14,6 +15,23 @@ function writtenRepository(ref: ImageReference): string {
   return base;
 }
 
+/** What is wrong with this image's tag, after the container's name; null when it names one build. */
+function tagProblem(raw: string, ref: ImageReference, rules: TagRules): string | null {
+  const verdict = classifyTag(ref.tag, ref.digest, rules);
+  if (isImmutableClass(verdict.class)) return null;
+  // Every class that is not immutable is one of these three.
+  const what = WHAT[verdict.class as keyof typeof WHAT];
+  const repository = writtenRepository(ref);
+  // A registry host has no length limit in the grammar; keep a monstrous one out of the message.
+  const remedy =
+    repository.length <= 200
+      ? `push it as ${repository}:v1.4.2 or pin a digest`
+      : 'push it with a tag such as v1.4.2 or pin a digest';
+  return `image ${displayImage(raw)} has ${what} (${verdict.reason}): ${remedy}`;
+}
+
+const problems = new ImageMemo<TagRules, string | null>();
+
 export default defineRule({
   id: 'image-tag',
   description: 'Image tags name one build: no missing, mutable or sprawl tags; a digest always passes.',
@@ -24,26 +42,19 @@ export default defineRule({
     extraPatterns: settings.extraVersionPatterns.map((p) => new RegExp(`^(?:${p})$`)),
   }),
   evaluate(ctx, rules) {
-    return ctx.containers.flatMap(({ container, image, path, exempt }) => {
+    const findings = [];
+    for (const { container, image, path, exempt } of ctx.containers) {
       // An invalid reference is image-registry's finding; there is no tag to judge.
-      if (exempt || !image.ok) return [];
-      const verdict = classifyTag(image.ref.tag, image.ref.digest, rules);
-      if (isImmutableClass(verdict.class)) return [];
-      // Every class that is not immutable is one of these three.
-      const what = WHAT[verdict.class as keyof typeof WHAT];
-      const repository = writtenRepository(image.ref);
-      // A registry host has no length limit in the grammar; keep a monstrous one out of the message.
-      const remedy =
-        repository.length <= 200
-          ? `push it as ${repository}:v1.4.2 or pin a digest`
-          : 'push it with a tag such as v1.4.2 or pin a digest';
-      return [
-        {
-          path: `${path}/image`,
-          subject: container.image ?? '',
-          message: `container "${container.name}" image ${displayImage(container.image)} has ${what} (${verdict.reason}): ${remedy}`,
-        },
-      ];
-    });
+      if (exempt || !image.ok) continue;
+      const raw = image.ref.original;
+      const problem = problems.get(rules, raw, () => tagProblem(raw, image.ref, rules));
+      if (problem === null) continue;
+      findings.push({
+        path: `${path}/image`,
+        subject: raw,
+        message: `container "${container.name}" ${problem}`,
+      });
+    }
+    return findings;
   },
 });

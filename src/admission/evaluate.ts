@@ -217,35 +217,38 @@ function runRules(
     images,
   );
   const findings: Finding[] = [];
-  const done = (): RuleRun => ({ findings, patch: ctx.edited ? derivePatch(object, ctx.edited) : [] });
   const { rules } = policy;
-  for (let i = 0; i < rules.length; i++) {
-    const entry = rules[i]!;
-    if (!applies(entry, endpoint, ctx.operation, images !== undefined)) continue;
-    try {
-      const found = entry.rule.evaluate(ctx, entry.options);
-      // The first rule that waits (a registry or API lookup) turns the rest of the run async.
-      if (found instanceof Promise) return finishAsync(found, i);
-      record(entry, found, findings);
-    } catch (err) {
-      findings.push(brokenRule(entry.rule.id, err));
-    }
-  }
-  return done();
-
-  async function finishAsync(pending: Promise<RuleFinding[]>, from: number): Promise<RuleRun> {
+  const judges = (entry: PolicyRule) => applies(entry, endpoint, ctx.operation, images !== undefined);
+  // Rules run in policy order. The first that waits (a registry or API lookup) turns the rest of
+  // the run into a continuation of its promise; until then everything happens in this tick.
+  const runFrom = (from: number): RuleRun | Promise<RuleRun> => {
     for (let i = from; i < rules.length; i++) {
       const entry = rules[i]!;
-      if (i > from && !applies(entry, endpoint, ctx.operation, images !== undefined)) continue;
+      if (!judges(entry)) continue;
+      let found: RuleFinding[] | Promise<RuleFinding[]>;
       try {
-        const found = i === from ? pending : entry.rule.evaluate(ctx, entry.options);
-        record(entry, found instanceof Promise ? await found : found, findings);
+        found = entry.rule.evaluate(ctx, entry.options);
       } catch (err) {
         findings.push(brokenRule(entry.rule.id, err));
+        continue;
       }
+      if (found instanceof Promise) {
+        return found.then(
+          (settled) => {
+            record(entry, settled, findings);
+            return runFrom(i + 1);
+          },
+          (err: unknown) => {
+            findings.push(brokenRule(entry.rule.id, err));
+            return runFrom(i + 1);
+          },
+        );
+      }
+      record(entry, found, findings);
     }
-    return done();
-  }
+    return { findings, patch: ctx.edited ? derivePatch(object, ctx.edited) : [] };
+  };
+  return runFrom(0);
 }
 
 // The reason leads the message: warnings are cut at 256 bytes, and it is what a reader asks first.

@@ -71,7 +71,7 @@ function annotationEntry(f: Finding): string {
   // audited, so their messages are kept.
   if (f.action === 'deny') return `{"action":"deny","path":${path}}`;
   const message = JSON.stringify(truncateBytes(f.message, FINDING_MAX_BYTES));
-  return `{"action":${JSON.stringify(f.action)},"path":${path},"message":${message}}`;
+  return `{"action":"warn","path":${path},"message":${message}}`;
 }
 
 function auditAnnotations(findings: readonly Finding[]): Record<string, string> | undefined {

@@ -89,11 +89,9 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
       deadline?.release();
       return failed(err as Error);
     }
-    // Only a decision that waits for a lookup can be late: only it gets a deadline timer.
-    if (!(outcome instanceof Promise)) {
-      deadline?.release();
-      return { outcome };
-    }
+    // Only a decision that waits for a lookup can be late, and only a lookup that goes to the
+    // network starts the budget's timer: a decision made in this tick needs neither.
+    if (!(outcome instanceof Promise)) return { outcome };
     const answered = withinDeadline<Answered>(
       outcome.then((settled): Answered => ({ outcome: settled }), failed),
       decisionBudget(timeoutMs),

@@ -52,8 +52,11 @@ export interface RunningServer {
 }
 
 /** The server's logger: JSON lines on stdout, written in batches (server/log-destination.ts). */
-export function createLogger(level: string): Logger {
-  return pino({ level, formatters: { level: (label) => ({ level: label }) } }, batchedDestination());
+export function createLogger(
+  level: string,
+  destination: { write(line: string): void } = batchedDestination(),
+): Logger {
+  return pino({ level, formatters: { level: (label) => ({ level: label }) } }, destination);
 }
 
 export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {

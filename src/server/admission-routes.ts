@@ -13,6 +13,7 @@ import type { Endpoint } from '../rules/rule.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
+import { decisionLine } from './decision-line.js';
 import type { RegistrySource } from './registry-source.js';
 import {
   DEFAULT_TIMEOUT_MS,
@@ -100,12 +101,27 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     return deadline ? answered.finally(() => deadline.release()) : answered;
   };
 
-  const answer = (endpoint: Endpoint) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const logDecision = decisionLine(log, 'admission decision');
+
+  // A decision made in this tick is answered in it: no promise, no extra turn of the loop.
+  const answer = (endpoint: Endpoint) => (req: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
     const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
-    const review = req.body as AdmissionReview;
     const decided = decide(req, endpoint, timeoutMs);
-    const answered = decided instanceof Promise ? await decided : decided;
+    if (decided instanceof Promise)
+      return decided.then((a) => send(req, reply, endpoint, a, started, timeoutMs));
+    return send(req, reply, endpoint, decided, started, timeoutMs);
+  };
+
+  const send = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    endpoint: Endpoint,
+    answered: Answered,
+    started: bigint,
+    timeoutMs: number,
+  ): FastifyReply => {
+    const review = req.body as AdmissionReview;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     metrics.admissionDuration.observe(endpoint, ms / 1000);
 
@@ -133,27 +149,24 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     });
     for (const f of evaluation?.findings ?? []) metrics.findings.inc({ rule: f.rule, action: f.action });
     const object = request.object ?? request.oldObject;
-    log.info(
-      {
-        webhook: endpoint,
-        uid: request.uid,
-        kind: request.kind.kind,
-        namespace: request.namespace ?? object?.metadata?.namespace,
-        name: request.name || object?.metadata?.name || object?.metadata?.generateName,
-        operation: request.operation,
-        user: request.userInfo?.username,
-        dryRun: request.dryRun ?? false,
-        decision,
-        mode: evaluation?.mode,
-        rules: firedRules(evaluation),
-        // pino leaves out undefined values; one shape for every line keeps building it cheap.
-        skipped: evaluation?.skipped,
-        unchecked: answered.unchecked,
-        timeoutMs: answered.unchecked && timeoutMs,
-        ms: Math.round(ms * 100) / 100,
-      },
-      'admission decision',
-    );
+    logDecision({
+      webhook: endpoint,
+      uid: request.uid,
+      kind: request.kind.kind,
+      namespace: request.namespace ?? object?.metadata?.namespace,
+      name: request.name || object?.metadata?.name || object?.metadata?.generateName,
+      operation: request.operation,
+      user: request.userInfo?.username,
+      dryRun: request.dryRun ?? false,
+      decision,
+      mode: evaluation?.mode,
+      rules: firedRules(evaluation),
+      // pino leaves out undefined values; one shape for every line keeps building it cheap.
+      skipped: evaluation?.skipped,
+      unchecked: answered.unchecked,
+      timeoutMs: answered.unchecked && timeoutMs,
+      ms: Math.round(ms * 100) / 100,
+    });
     // pino skips serialising below its level: the object costs nothing at info.
     log.debug({ uid: request.uid, object }, 'admitted object');
     // Once draining, each answer closes its connection: the client's next request opens a new

@@ -1,0 +1,74 @@
+// The decision line is written without pino's per-key loop: it must still be, byte for byte,
+// the line pino would write for the same record with the server's logger.
+import t from 'tap';
+import { pino } from 'pino';
+import { createLogger } from '../../src/main.js';
+import { decisionLine } from '../../src/server/decision-line.js';
+
+function captured(level = 'info') {
+  const lines: string[] = [];
+  const log = createLogger(level, { write: (line: string) => void lines.push(line) });
+  return { log, lines };
+}
+
+// Every kind of value the route logs, and strings JSON must escape.
+const records: Record<string, unknown>[] = [
+  {
+    webhook: 'validate',
+    uid: '7f3c2a10-5b1e-4c8d-9a2f-000000000001',
+    kind: 'Pod',
+    namespace: 'home',
+    name: 'quote " backslash \\ newline \n tab \t bell \u0007 é ✓ 😀',
+    operation: 'CREATE',
+    user: 'system:serviceaccount:kube-system:replicaset-controller',
+    dryRun: false,
+    decision: 'denied',
+    mode: 'enforce',
+    rules: ['image-registry', 'image-tag'],
+    skipped: undefined,
+    unchecked: undefined,
+    timeoutMs: undefined,
+    ms: 0.42,
+  },
+  { webhook: 'mutate', rules: [], dryRun: true, unchecked: 'timeout', timeoutMs: 2500, ms: Infinity },
+  {},
+];
+
+t.test('the line is the one log.info writes, for the server logger and a child of it', async (t) => {
+  const { log, lines } = captured();
+  const child = log.child({ component: 'admission "routes"' });
+  for (const logger of [log, child]) {
+    const write = decisionLine(logger, 'admission decision');
+    for (const record of records) {
+      const before = lines.length;
+      logger.info(record, 'admission decision');
+      write(record);
+      t.equal(lines.length, before + 2, 'one line each');
+      const [byPino, byLine] = lines.slice(before).map((l) => l.replace(/"time":\d+/, '"time":0'));
+      t.equal(byLine, byPino, `same bytes for ${JSON.stringify(Object.keys(record))}`);
+      t.ok(byLine!.endsWith('}\n'), 'one JSON line');
+      t.same(JSON.parse(byLine!).msg, 'admission decision');
+    }
+  }
+});
+
+t.test('below the logger level nothing is built or written, and a level change is seen', async (t) => {
+  const { log, lines } = captured('warn');
+  const write = decisionLine(log, 'admission decision');
+  write(records[0]!);
+  t.equal(lines.length, 0, 'nothing at warn');
+  log.level = 'info';
+  write(records[0]!);
+  t.equal(lines.length, 1, 'written once info is on');
+  t.equal(JSON.parse(lines[0]!).level, 'info');
+});
+
+t.test('a logger that rewrites records gets log.info itself', async (t) => {
+  const lines: string[] = [];
+  const log = pino(
+    { mixin: () => ({ traceId: 'abc' }), formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => void lines.push(line) },
+  );
+  decisionLine(log, 'admission decision')({ uid: 'u1' });
+  t.match(JSON.parse(lines[0]!), { uid: 'u1', traceId: 'abc', msg: 'admission decision' });
+});

@@ -1,8 +1,11 @@
-// An open-loop load at a steady rate over kept-alive TLS connections, latency measured from
-// the scheduled send time (so queueing anywhere counts). autocannon's rate limit sends each
-// second's quota in a burst, which measures its own queueing; node:https costs too much CPU
-// per request to pace thousands a second on two cores. This writes prebuilt HTTP/1.1 requests
-// on raw TLS sockets and reads answers by content-length.
+// An open-loop load at a steady rate over kept-alive TLS connections. autocannon's rate limit
+// sends each second's quota in a burst, which measures its own queueing; node:https costs too
+// much CPU per request to pace thousands a second on two cores. This writes prebuilt HTTP/1.1
+// requests on raw TLS sockets and reads answers by content-length.
+// Latency runs from the moment this client takes a request up: from then, waiting for a free
+// connection counts (a slow server keeps them busy), but the client's own lateness before it
+// (timers fire in whole milliseconds, its own pauses) does not. Requests it falls behind on are
+// sent at once, so the server still sees the burst.
 import { connect, type TLSSocket } from 'node:tls';
 
 export interface PacedResult {
@@ -38,14 +41,14 @@ export async function pacedLoad(
   const latencies: number[] = [];
   let non2xx = 0;
   let errors = 0;
-  const queue: number[] = []; // scheduled send times waiting for an idle connection
+  const queue: number[] = []; // when each request waiting for an idle connection was taken up
   const idle: Conn[] = [];
   let sent = 0;
 
   const dispatch = (conn: Conn) => {
-    const due = queue.shift();
-    if (due === undefined) return void idle.push(conn);
-    conn.busySince = due;
+    const takenAt = queue.shift();
+    if (takenAt === undefined) return void idle.push(conn);
+    conn.busySince = takenAt;
     conn.socket.write(requests[sent++ % requests.length]!);
   };
   const onData = (conn: Conn, chunk: Buffer) => {
@@ -83,9 +86,9 @@ export async function pacedLoad(
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
-    // Never early: a request sent before its time would shorten its measured latency.
+    // Never early: the load stays at the rate asked for.
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    queue.push(due);
+    queue.push(performance.now());
     const conn = idle.pop();
     if (conn) dispatch(conn);
   }

@@ -4,7 +4,8 @@
 // single cost of a decision (about a tenth of the server's CPU per request, 3 KB of garbage).
 // The envelope (level, time, pid, hostname, message key) still comes from the logger through
 // pino's exported symbols, so the logger's configuration decides it; a logger that rewrites
-// records on the way out (mixin, log formatter, nested key, write hook) gets log.info itself.
+// records on the way out (mixin, formatter, serializers, redaction, hooks, message prefix) and a
+// stream that wants pino's metadata get log.info itself.
 import { pino, type Logger } from 'pino';
 
 const sym = pino.symbols;
@@ -13,18 +14,32 @@ type Internals = Record<symbol, unknown>;
 
 export type DecisionLine = (record: object) => void;
 
+/**
+ * Whether the logger changes a record or its line beyond pino's plain envelope. pino's default
+ * `err` serializer is left out: it applies only to an `err` key, which a decision has not.
+ */
+function rewritesRecords(log: Logger, self: Internals): boolean {
+  const formatters = self[sym.formattersSym] as { log?: unknown };
+  const hooks = self[sym.hooksSym] as { logMethod?: unknown; streamWrite?: unknown };
+  const serializers = Object.keys(self[sym.serializersSym] as object).filter((key) => key !== 'err');
+  const redacted = Object.keys(self[sym.stringifiersSym] as object).length > 0;
+  return Boolean(
+    self[sym.mixinSym] ||
+    formatters.log ||
+    self[sym.nestedKeySym] ||
+    log.msgPrefix ||
+    hooks.logMethod ||
+    hooks.streamWrite ||
+    serializers.length ||
+    redacted,
+  );
+}
+
 export function decisionLine(log: Logger, message: string): DecisionLine {
   const self = log as unknown as Internals;
-  const formatters = self[sym.formattersSym] as { log?: unknown } | undefined;
-  const hooks = self[sym.hooksSym] as { streamWrite?: unknown } | undefined;
   const stream = self[sym.streamSym] as { write(line: string): void } & Internals;
-  const rewrites =
-    self[sym.mixinSym] ||
-    formatters?.log ||
-    self[sym.nestedKeySym] ||
-    hooks?.streamWrite ||
-    stream?.[sym.needsMetadataGsym];
-  if (rewrites || typeof stream?.write !== 'function') return (record) => log.info(record, message);
+  if (rewritesRecords(log, self) || stream[sym.needsMetadataGsym])
+    return (record) => log.info(record, message);
 
   const level = log.levels.values.info!;
   const time = self[sym.timeSym] as () => string;

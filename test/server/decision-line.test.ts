@@ -63,12 +63,34 @@ t.test('below the logger level nothing is built or written, and a level change i
   t.equal(JSON.parse(lines[0]!).level, 'info');
 });
 
-t.test('a logger that rewrites records gets log.info itself', async (t) => {
-  const lines: string[] = [];
-  const log = pino(
-    { mixin: () => ({ traceId: 'abc' }), formatters: { level: (label) => ({ level: label }) } },
-    { write: (line: string) => void lines.push(line) },
-  );
-  decisionLine(log, 'admission decision')({ uid: 'u1' });
-  t.match(JSON.parse(lines[0]!), { uid: 'u1', traceId: 'abc', msg: 'admission decision' });
+t.test('a logger that rewrites records on the way out gets the line log.info writes', async (t) => {
+  const level = { level: (label: string) => ({ level: label }) };
+  const rewriting: [string, pino.LoggerOptions, (log: pino.Logger) => pino.Logger][] = [
+    ['a mixin', { mixin: () => ({ traceId: 'abc' }), formatters: level }, (l) => l],
+    ['a log formatter', { formatters: { ...level, log: (o) => ({ ...o, extra: 1 }) } }, (l) => l],
+    ['a nested key', { nestedKey: 'payload', formatters: level }, (l) => l],
+    ['redaction', { redact: ['user'], formatters: level }, (l) => l],
+    ['a serializer of a logged key', { serializers: { user: () => 'someone' }, formatters: level }, (l) => l],
+    [
+      'a log method hook',
+      {
+        hooks: {
+          logMethod(args, method) {
+            method.apply(this, [{ hooked: true, ...(args[0] as object) }, args[1]] as Parameters<pino.LogFn>);
+          },
+        },
+        formatters: level,
+      },
+      (l) => l,
+    ],
+    ['a message prefix', { formatters: level }, (l) => l.child({}, { msgPrefix: '[routes] ' })],
+  ];
+  for (const [what, options, derive] of rewriting) {
+    const lines: string[] = [];
+    const log = derive(pino(options, { write: (line: string) => void lines.push(line) }));
+    log.info(records[0]!, 'admission decision');
+    decisionLine(log, 'admission decision')(records[0]!);
+    const [byPino, byLine] = lines.map((l) => l.replace(/"time":\d+/, '"time":0'));
+    t.equal(byLine, byPino, what);
+  }
 });

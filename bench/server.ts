@@ -4,7 +4,7 @@
 // machine slows both alike. Prints throughput, p50/p99, the ratio (goal ≥ 0.70), p99 at half the
 // server's own saturation rate (goal < 5 ms), and how long hostile bodies hold the event loop.
 // BENCH_SECONDS (default 4) sets each phase's length, BENCH_ROUNDS (default 3) how many times
-// the saturation phases alternate, BENCH_CONNECTIONS (default 16) the pool,
+// the saturation phases and the paced phases alternate, BENCH_CONNECTIONS (default 16) the pool,
 // BENCH_POLICY a policy file for the server (default: the embedded default policy);
 // BENCH_REGISTRY_RULES=off the default policy with the rules that ask registries turned off.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,7 +37,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const RATIO_GOAL = 0.7;
 const P99_GOAL_MS = 5;
-const PACED_ROUNDS = 3;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 // BENCH_REVIEWS: comma-separated review files to send in turn (bare names: examples/reviews/).
@@ -210,8 +209,9 @@ async function main() {
     }
     const ratios = reals.map((r, i) => r.requests.average / bares[i]!.requests.average);
     const ratio = median(ratios);
-    const r = reals[ratios.indexOf(ratio)]!;
-    const b = bares[ratios.indexOf(ratio)]!;
+    const middle = ratios.indexOf(ratio);
+    const r = reals[middle]!;
+    const b = bares[middle]!;
     console.log(`  kube-hygiene /validate  ${fmt(r)}`);
     console.log(`  bare Fastify TLS        ${fmt(b)}`);
     console.log(
@@ -235,11 +235,11 @@ async function main() {
     ];
     // The pacing client's first run pays its own warm-up; a discarded second of each phase keeps
     // that out of whichever phase would come first. A pause of the shared machine can decide one
-    // 4-second p99, so each phase runs PACED_ROUNDS times, interleaved, and the median counts.
+    // 4-second p99, so each phase runs ROUNDS times, interleaved, and the median counts.
     for (const [, port, paced] of halves)
       await pacedLoad(port, '/validate?timeout=10s', bodies, paced, 1, CONNECTIONS);
     const paced = halves.map(() => [] as PacedResult[]);
-    for (let round = 0; round < PACED_ROUNDS; round++) {
+    for (let round = 0; round < ROUNDS; round++) {
       for (const [i, [name, port, at]] of halves.entries()) {
         const h = await pacedLoad(port, '/validate?timeout=10s', bodies, at, SECONDS, CONNECTIONS);
         if (h.errors || h.non2xx)

@@ -4,7 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import { configHelp, connectionInputs, readConfig, type Config } from './config.js';
 import { chooseConnection, type ConnectionSource } from './cluster/connection.js';
 import type { ClusterViewOptions } from './cluster/view.js';
@@ -52,10 +52,7 @@ export interface RunningServer {
 }
 
 /** The server's logger: JSON lines on stdout, written in batches (server/log-destination.ts). */
-export function createLogger(
-  level: string,
-  destination: { write(line: string): void } = batchedDestination(),
-): Logger {
+export function createLogger(level: string, destination: DestinationStream = batchedDestination()): Logger {
   return pino({ level, formatters: { level: (label) => ({ level: label }) } }, destination);
 }
 

@@ -161,7 +161,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
       decision,
       mode: evaluation?.mode,
       rules: firedRules(evaluation),
-      // pino leaves out undefined values; one shape for every line keeps building it cheap.
+      // Undefined values are left out of the line; one shape for every line keeps building it cheap.
       skipped: evaluation?.skipped,
       unchecked: answered.unchecked,
       timeoutMs: answered.unchecked && timeoutMs,

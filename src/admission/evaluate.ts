@@ -96,11 +96,30 @@ function listContainers(sites: readonly PodSpecSite[], policy: CompiledPolicy): 
 function creatingController(request: AdmissionRequest, object: KubeObject): string | undefined {
   // The object is whatever the caller sent: check shapes before trusting them.
   const owners: unknown = object.metadata?.ownerReferences;
-  if (!Array.isArray(owners) || !owners.some((ref) => isKubeObject(ref) && ref.controller === true))
-    return undefined;
+  if (!Array.isArray(owners)) return undefined;
+  const owner: unknown = owners.find((ref) => isKubeObject(ref) && ref.controller === true);
+  if (!isKubeObject(owner)) return undefined;
   const user = request.userInfo?.username ?? '';
-  if (user === 'system:kube-controller-manager') return 'kube-controller-manager';
-  return user.startsWith(CONTROLLER_SA_PREFIX) ? user.slice(CONTROLLER_SA_PREFIX.length) : undefined;
+  const controller =
+    user === 'system:kube-controller-manager'
+      ? 'kube-controller-manager'
+      : user.startsWith(CONTROLLER_SA_PREFIX)
+        ? user.slice(CONTROLLER_SA_PREFIX.length)
+        : undefined;
+  return controller && `created by ${controller}; fix ${ownerToFix(object, owner)}`;
+}
+
+/**
+ * The object a person wrote: a Deployment's pods are owned by a ReplicaSet named
+ * `<deployment>-<pod-template-hash>`, and the Deployment is where the image must change.
+ */
+function ownerToFix(object: KubeObject, owner: { kind?: unknown; name?: unknown }): string {
+  const kind = typeof owner.kind === 'string' ? owner.kind : 'its owner';
+  const name = typeof owner.name === 'string' ? owner.name : '';
+  const hash = object.metadata?.labels?.['pod-template-hash'];
+  if (kind === 'ReplicaSet' && hash && name.endsWith(`-${hash}`))
+    return `Deployment ${name.slice(0, -hash.length - 1)}`;
+  return `${kind} ${name}`.trim();
 }
 
 // A class rather than an object literal: a literal with a getter is built slowly on every request.
@@ -285,9 +304,8 @@ export function evaluateRequest(
     if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
 
     if (mode === 'audit') return { findings: findings.map((f) => soften(f, 'audit mode')), mode, patch };
-    const controller = creatingController(request, object);
-    if (controller) {
-      const why = `created by ${controller}: its owner was the enforcement point`;
+    const why = creatingController(request, object);
+    if (why) {
       return { findings: findings.map((f) => soften(f, why)), mode, patch };
     }
     if (request.operation !== 'UPDATE' || !isKubeObject(request.oldObject)) return { findings, mode, patch };

@@ -125,6 +125,7 @@ t.test('pods made by built-in controllers are judged but never denied', async (t
     metadata: {
       name: 'web-7d4b9c-x2x9q',
       namespace: 'team',
+      labels: { 'pod-template-hash': '7d4b9c' },
       ownerReferences: [
         { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d4b9c', uid: 'u', controller: true },
       ],
@@ -136,7 +137,22 @@ t.test('pods made by built-in controllers are judged but never denied', async (t
   t.equal(byController.allowed, true);
   t.match(
     byController.warnings?.[0],
-    /not denied \(created by replicaset-controller: its owner was the enforcement point\)/,
+    /^\[image-registry\] not denied \(created by replicaset-controller; fix Deployment web\): /,
+    'the warning names the Deployment a person wrote, not the ReplicaSet',
+  );
+  const jobPod = pod([SPRAWL_IMAGE], {
+    metadata: {
+      name: 'backup-29123-abcde',
+      namespace: 'team',
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'Job', name: 'backup-29123', uid: 'u', controller: true },
+      ],
+    },
+  });
+  t.match(
+    (await answer(jobPod, { username: 'system:serviceaccount:kube-system:job-controller' })).warnings?.[0],
+    /not denied \(created by job-controller; fix Job backup-29123\): /,
+    'other owners are named as they are',
   );
   const byManager = await answer(owned, { username: 'system:kube-controller-manager' });
   t.equal(byManager.allowed, true);

@@ -2,7 +2,7 @@
 // server's serving certificate, the client certificates of the admin and the controller manager
 // (the subject's O is the group RBAC sees), and the service-account signing key pair.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ControlPlanePki {
@@ -32,6 +32,7 @@ function issue(
   const csr = join(dir, `${name}.csr`);
   const cert = join(dir, `${name}.crt`);
   const ext = join(dir, `${name}.ext`);
+  if (existsSync(cert)) throw new Error(`a certificate named ${name} was issued already`);
   writeFileSync(ext, extensions);
   openssl(
     ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([

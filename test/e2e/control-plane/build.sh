@@ -28,6 +28,11 @@ if [ -x "$bin/kube-apiserver" ] && [ -x "$bin/kube-controller-manager" ] && [ -x
   echo "$bin"
   exit 0
 fi
+# Test files run in parallel and each asks for the binaries: one builds, the others wait for it.
+mkdir -p "$cache"
+exec 9>"$cache/.build-lock"
+flock 9
+if [ -x "$bin/kube-apiserver" ] && [ -d "$root/crds" ]; then echo "$bin"; exit 0; fi
 command -v go >/dev/null || { echo "Go 1.26 or newer is needed to build the control plane (https://go.dev/dl/)." >&2; exit 1; }
 
 mkdir -p "$bin.partial"

@@ -1,13 +1,15 @@
 // Manifests from files, directories and stdin, as Kubernetes objects with where they came from.
-// Multi-document YAML, `List` kinds and JSON are read the way kubectl reads them; a file that
-// kubectl would refuse (a syntax error, a duplicate key) is reported as file:line:col and the
-// other documents and files are still judged.
+// Multi-document YAML, `List` kinds and JSON are read the way kubectl reads them (unquoted `off`
+// is a boolean: kubectl-input.ts); a document that kubectl would refuse (a syntax error, a
+// duplicate key, a boolean or number where a string is required) is reported as file:line:col and
+// the other documents and files are still judged.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll, YAMLException } from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isKubeObject, type KubeObject } from '../admission/workload.js';
 import { pointerSteps } from '../json.js';
+import { describeMisread, KUBECTL_SCHEMA, markPlainScalars, readAsKubectl } from './kubectl-input.js';
 
 export interface SourceObject {
   /** `path#docIndex`, or `path#docIndex.items[i]` for an item of a List. */
@@ -51,12 +53,15 @@ export function expandPaths(paths: readonly string[], problems: ReadProblem[], p
   return files;
 }
 
+function linePos(lines: LineCounter, offset: number): string {
+  const { line, col } = lines.linePos(offset);
+  return `${line}:${col}`;
+}
+
 function locator(doc: Document, lines: LineCounter) {
   return (pointer: string): string | undefined => {
     const node = doc.getIn(pointerSteps(pointer), true) as { range?: [number, number, number] } | undefined;
-    if (!node?.range) return undefined;
-    const { line, col } = lines.linePos(node.range[0]);
-    return `${line}:${col}`;
+    return node?.range ? linePos(lines, node.range[0]) : undefined;
   };
 }
 
@@ -84,8 +89,14 @@ function readLeniently(
 ): { objects: SourceObject[]; problems: ReadProblem[] } | undefined {
   try {
     const objects: SourceObject[] = [];
-    loadAll(text).forEach((value, index) => collect(value, `${name}#${index}`, nowhere, objects));
-    return { objects, problems: [] };
+    const problems: ReadProblem[] = [];
+    loadAll(text, null, { schema: KUBECTL_SCHEMA }).forEach((marked, index) => {
+      const source = `${name}#${index}`;
+      const { value, misreads } = readAsKubectl(marked);
+      for (const m of misreads) problems.push({ source, message: `${name}: ${describeMisread(m)}` });
+      if (misreads.length === 0) collect(value, source, nowhere, objects);
+    });
+    return { objects, problems };
   } catch (err) {
     if (err instanceof YAMLException) return undefined;
     throw err;
@@ -117,7 +128,14 @@ export function readManifestText(
       problems.push({ source, message: `${name}:${line}:${col}: ${message.slice(0, 200)}` });
       return;
     }
-    collect(doc.toJS({ maxAliasCount: 100 }), source, locator(doc, lines), objects);
+    markPlainScalars(doc);
+    const { value, misreads } = readAsKubectl(doc.toJS({ maxAliasCount: 100 }));
+    for (const m of misreads) {
+      const at = m.offset === undefined ? '' : `:${linePos(lines, m.offset)}`;
+      problems.push({ source, message: `${name}${at}: ${describeMisread(m)}` });
+    }
+    // kubectl sends none of a document it cannot read: nothing for the webhook to judge.
+    if (misreads.length === 0) collect(value, source, locator(doc, lines), objects);
   });
   return { objects, problems };
 }

@@ -111,7 +111,12 @@ export function readManifestText(
   const objects: SourceObject[] = [];
   const problems: ReadProblem[] = [];
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false,
+    merge: true, // go-yaml v2 merges `<<: *anchor` keys, YAML 1.2 has none
+  });
   // parseAllDocuments returns an EmptyStream for empty input: nothing to judge.
   if (!Array.isArray(docs)) return { objects, problems };
   const broken = docs.filter((d) => d.errors.length);

@@ -161,3 +161,35 @@ t.test('Lists, aliases, other documents and files only js-yaml reads', async (t)
     ],
   );
 });
+
+t.test('<< merge keys merge, as in kubectl', async (t) => {
+  const { objects, problems } = read(`apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels: { <<: &common { team: a, canary: off } }
+spec:
+  containers:
+    - &base { name: a, image: "ghcr.io/a/b:v1.2.3" }
+    - <<: *base
+      name: b
+`);
+  t.same(objects, []);
+  t.match(
+    problems.map((p) => p.message),
+    [/^in\.yaml:5:44: metadata\.labels\.canary: kubectl reads off as the boolean false/],
+  );
+  const [pod] = read(`apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+  containers:
+    - &base { name: a, image: "ghcr.io/a/b:v1.2.3" }
+    - <<: *base
+      name: b
+`).objects;
+  t.same((pod!.object.spec as { containers: unknown[] }).containers[1], {
+    name: 'b',
+    image: 'ghcr.io/a/b:v1.2.3',
+  });
+});

@@ -30,7 +30,7 @@ const NODE_TERMS = [
   'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.*',
   'affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution.*.preference',
 ];
-const POD_SPEC = [
+const POD_SPEC_OWN = [
   'nodeSelector.*',
   'serviceAccountName',
   'tolerations.*.key',
@@ -40,9 +40,11 @@ const POD_SPEC = [
   'dnsConfig.options.*.value',
   'hostAliases.*.hostnames.*',
   ...NODE_TERMS.map((terms) => `${terms}.matchExpressions.*.values.*`),
-  ...['containers', 'initContainers', 'ephemeralContainers'].flatMap((list) =>
-    CONTAINER.map((field) => `${list}.*.${field}`),
-  ),
+];
+const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
+const POD_SPEC = [
+  ...POD_SPEC_OWN,
+  ...CONTAINER_LISTS.flatMap((list) => CONTAINER.map((field) => `${list}.*.${field}`)),
 ];
 const SELECTOR = ['spec.selector.matchLabels.*', 'spec.selector.matchExpressions.*.values.*'];
 
@@ -74,7 +76,8 @@ const BY_KIND: readonly { kinds: readonly string[]; groups: readonly string[]; f
 /** The table, for the docs and their test: every field, grouped by where it is. */
 export const STRING_FIELDS: readonly FieldGroup[] = [
   { where: 'metadata of every object and of every pod template', fields: METADATA },
-  { where: 'every pod spec (a Pod, the pod template of a workload)', fields: POD_SPEC },
+  { where: 'every pod spec (a Pod, the pod template of a workload)', fields: POD_SPEC_OWN },
+  { where: `every container (${CONTAINER_LISTS.join(', ')})`, fields: CONTAINER },
   ...BY_KIND.map(({ kinds, fields }) => ({ where: kinds.join(', '), fields })),
 ];
 

@@ -9,7 +9,14 @@ import { loadAll, YAMLException } from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isKubeObject, type KubeObject } from '../admission/workload.js';
 import { pointerSteps } from '../json.js';
-import { describeMisread, KUBECTL_SCHEMA, markPlainScalars, readAsKubectl } from './kubectl-input.js';
+import {
+  describeMisread,
+  KUBECTL_SCHEMA,
+  markPlainScalars,
+  MISREADS_SHOWN,
+  readAsKubectl,
+  type Misread,
+} from './kubectl-input.js';
 
 export interface SourceObject {
   /** `path#docIndex`, or `path#docIndex.items[i]` for an item of a List. */
@@ -80,6 +87,19 @@ function collect(value: unknown, source: string, locate: SourceObject['locate'],
 
 const nowhere = () => undefined;
 
+function misreadProblems(misreads: Misread[], source: string, where: (m: Misread) => string): ReadProblem[] {
+  const problems = misreads
+    .slice(0, MISREADS_SHOWN)
+    .map((m) => ({ source, message: `${where(m)}: ${describeMisread(m)}` }));
+  const more = misreads.length - MISREADS_SHOWN;
+  if (more > 0)
+    problems.push({
+      source,
+      message: `${where(misreads[MISREADS_SHOWN]!)}: … and ${more} more values kubectl would refuse`,
+    });
+  return problems;
+}
+
 // kubectl's YAML reader (go-yaml) accepts a few things the YAML 1.2 spec does not, such as a
 // multi-line quoted scalar whose closing line is indented like its key. js-yaml reads them the same
 // way, so a file only the strict parser refuses is read with js-yaml (without line numbers).
@@ -93,7 +113,7 @@ function readLeniently(
     loadAll(text, null, { schema: KUBECTL_SCHEMA }).forEach((marked, index) => {
       const source = `${name}#${index}`;
       const { value, misreads } = readAsKubectl(marked);
-      for (const m of misreads) problems.push({ source, message: `${name}: ${describeMisread(m)}` });
+      problems.push(...misreadProblems(misreads, source, () => name));
       if (misreads.length === 0) collect(value, source, nowhere, objects);
     });
     return { objects, problems };
@@ -135,10 +155,11 @@ export function readManifestText(
     }
     markPlainScalars(doc);
     const { value, misreads } = readAsKubectl(doc.toJS({ maxAliasCount: 100 }));
-    for (const m of misreads) {
-      const at = m.offset === undefined ? '' : `:${linePos(lines, m.offset)}`;
-      problems.push({ source, message: `${name}${at}: ${describeMisread(m)}` });
-    }
+    problems.push(
+      ...misreadProblems(misreads, source, (m) =>
+        m.offset === undefined ? name : `${name}:${linePos(lines, m.offset)}`,
+      ),
+    );
     // kubectl sends none of a document it cannot read: nothing for the webhook to judge.
     if (misreads.length === 0) collect(value, source, locator(doc, lines), objects);
   });

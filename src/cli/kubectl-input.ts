@@ -81,6 +81,9 @@ function unwrap(value: unknown, steps: Steps, found: { steps: Steps; scalar: Pla
 const dotted = (steps: Steps) =>
   steps.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 
+/** At most this many misreads are reported per document; the rest are counted. */
+export const MISREADS_SHOWN = 20;
+
 /** The document's value as kubectl sends it, and every value kubectl would refuse. */
 export function readAsKubectl(marked: unknown): { value: unknown; misreads: Misread[] } {
   const found: { steps: Steps; scalar: PlainScalar }[] = [];
@@ -101,7 +104,9 @@ export function readAsKubectl(marked: unknown): { value: unknown; misreads: Misr
 }
 
 /** `metadata.annotations.x: kubectl reads off as the boolean false where a string is required; quote it: "off"` */
-export function describeMisread({ path, text, value }: Misread): string {
+export function describeMisread({ path, text: whole, value }: Misread): string {
+  // A number may be a megabyte of digits: the message stays short.
+  const text = whole.length > 40 ? `${whole.slice(0, 40)}…` : whole;
   const quoted = JSON.stringify(text);
   if (typeof value === 'number' && !Number.isFinite(value)) {
     const what = Number.isNaN(value) ? 'not a number' : 'an infinite number';

@@ -193,3 +193,15 @@ spec:
     image: 'ghcr.io/a/b:v1.2.3',
   });
 });
+
+t.test('a document full of misread values gets a bounded report', async (t) => {
+  const data = Array.from({ length: 25 }, (_, i) => `  k${i}: ${i + 1}`).join('\n');
+  const found = messages(`apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata:\n${data}\n`);
+  t.equal(found.length, 21, 'twenty, then a count');
+  t.equal(found[20], 'in.yaml:25:8: … and 5 more values kubectl would refuse');
+  const [long] = messages(
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: c }\ndata:\n  big: ${'9'.repeat(300)}\n`,
+  );
+  t.ok(long!.length < 300, 'a long number is cut short in the message');
+  t.match(long, /kubectl reads 9{40}… as the number 1e\+300 where a string is required; quote it: "9{40}…"/);
+});

@@ -3,8 +3,8 @@
 // it: one PolicyReport per namespace, one ClusterPolicyReport for what belongs to no namespace
 // (a kind that could not be listed cluster-wide). `kubectl apply -f -` stores them where the
 // CRDs are installed. https://github.com/kubernetes-sigs/wg-policy-prototypes/tree/master/policy-report
-import { stringify } from 'yaml';
 import type { AuditError, AuditReport, AuditResult } from './audit-run.js';
+import { stringifyForKubectl } from './kubectl-stringify.js';
 
 export const REPORT_API_VERSION = 'wgpolicyk8s.io/v1alpha2';
 const SOURCE = 'kube-hygiene';
@@ -122,6 +122,6 @@ export function policyReports(audit: AuditReport): object[] {
 /** YAML documents, ready for `kubectl apply -f -`. */
 export function formatPolicyReports(audit: AuditReport): string {
   return policyReports(audit)
-    .map((object) => stringify(object, { lineWidth: 0, aliasDuplicateObjects: false }))
+    .map((object) => stringifyForKubectl(object))
     .join('---\n');
 }

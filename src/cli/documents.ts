@@ -1,13 +1,22 @@
 // Manifests from files, directories and stdin, as Kubernetes objects with where they came from.
-// Multi-document YAML, `List` kinds and JSON are read the way kubectl reads them; a file that
-// kubectl would refuse (a syntax error, a duplicate key) is reported as file:line:col and the
-// other documents and files are still judged.
+// Multi-document YAML, `List` kinds and JSON are read the way kubectl reads them (unquoted `off`
+// is a boolean: kubectl-input.ts); a document that kubectl would refuse (a syntax error, a
+// duplicate key, a boolean or number where a string is required) is reported as file:line:col and
+// the other documents and files are still judged.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll, YAMLException } from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isKubeObject, type KubeObject } from '../admission/workload.js';
 import { pointerSteps } from '../json.js';
+import {
+  describeMisread,
+  KUBECTL_SCHEMA,
+  markPlainScalars,
+  MISREADS_SHOWN,
+  readAsKubectl,
+  type Misread,
+} from './kubectl-input.js';
 
 export interface SourceObject {
   /** `path#docIndex`, or `path#docIndex.items[i]` for an item of a List. */
@@ -51,12 +60,15 @@ export function expandPaths(paths: readonly string[], problems: ReadProblem[], p
   return files;
 }
 
+function linePos(lines: LineCounter, offset: number): string {
+  const { line, col } = lines.linePos(offset);
+  return `${line}:${col}`;
+}
+
 function locator(doc: Document, lines: LineCounter) {
   return (pointer: string): string | undefined => {
     const node = doc.getIn(pointerSteps(pointer), true) as { range?: [number, number, number] } | undefined;
-    if (!node?.range) return undefined;
-    const { line, col } = lines.linePos(node.range[0]);
-    return `${line}:${col}`;
+    return node?.range ? linePos(lines, node.range[0]) : undefined;
   };
 }
 
@@ -75,6 +87,19 @@ function collect(value: unknown, source: string, locate: SourceObject['locate'],
 
 const nowhere = () => undefined;
 
+function misreadProblems(misreads: Misread[], source: string, where: (m: Misread) => string): ReadProblem[] {
+  const problems = misreads
+    .slice(0, MISREADS_SHOWN)
+    .map((m) => ({ source, message: `${where(m)}: ${describeMisread(m)}` }));
+  const more = misreads.length - MISREADS_SHOWN;
+  if (more > 0)
+    problems.push({
+      source,
+      message: `${where(misreads[MISREADS_SHOWN]!)}: … and ${more} more values kubectl would refuse`,
+    });
+  return problems;
+}
+
 // kubectl's YAML reader (go-yaml) accepts a few things the YAML 1.2 spec does not, such as a
 // multi-line quoted scalar whose closing line is indented like its key. js-yaml reads them the same
 // way, so a file only the strict parser refuses is read with js-yaml (without line numbers).
@@ -84,8 +109,14 @@ function readLeniently(
 ): { objects: SourceObject[]; problems: ReadProblem[] } | undefined {
   try {
     const objects: SourceObject[] = [];
-    loadAll(text).forEach((value, index) => collect(value, `${name}#${index}`, nowhere, objects));
-    return { objects, problems: [] };
+    const problems: ReadProblem[] = [];
+    loadAll(text, null, { schema: KUBECTL_SCHEMA }).forEach((marked, index) => {
+      const source = `${name}#${index}`;
+      const { value, misreads } = readAsKubectl(marked);
+      problems.push(...misreadProblems(misreads, source, () => name));
+      if (misreads.length === 0) collect(value, source, nowhere, objects);
+    });
+    return { objects, problems };
   } catch (err) {
     if (err instanceof YAMLException) return undefined;
     throw err;
@@ -100,7 +131,12 @@ export function readManifestText(
   const objects: SourceObject[] = [];
   const problems: ReadProblem[] = [];
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(text, {
+    lineCounter: lines,
+    uniqueKeys: true,
+    prettyErrors: false,
+    merge: true, // go-yaml v2 merges `<<: *anchor` keys, YAML 1.2 has none
+  });
   // parseAllDocuments returns an EmptyStream for empty input: nothing to judge.
   if (!Array.isArray(docs)) return { objects, problems };
   const broken = docs.filter((d) => d.errors.length);
@@ -117,7 +153,15 @@ export function readManifestText(
       problems.push({ source, message: `${name}:${line}:${col}: ${message.slice(0, 200)}` });
       return;
     }
-    collect(doc.toJS({ maxAliasCount: 100 }), source, locator(doc, lines), objects);
+    markPlainScalars(doc);
+    const { value, misreads } = readAsKubectl(doc.toJS({ maxAliasCount: 100 }));
+    problems.push(
+      ...misreadProblems(misreads, source, (m) =>
+        m.offset === undefined ? name : `${name}:${linePos(lines, m.offset)}`,
+      ),
+    );
+    // kubectl sends none of a document it cannot read: nothing for the webhook to judge.
+    if (misreads.length === 0) collect(value, source, locator(doc, lines), objects);
   });
   return { objects, problems };
 }

@@ -1,5 +1,5 @@
-// The per-namespace override: label a Namespace `kube-hygiene.io/mode: enforce|audit|off` to
-// move one team at a time. Any other value is ignored (the policy's mode applies).
+// The per-namespace override: label a Namespace `kube-hygiene.io/mode` enforce, audit or "off"
+// (quoted in YAML: kubectl reads a bare off as false) to move one team at a time. Any other value is ignored (the policy's mode applies).
 import { MODE_LABEL } from './slim.js';
 
 export const NamespaceMode = { enforce: 'enforce', audit: 'audit', off: 'off' } as const;

@@ -46,7 +46,7 @@ function readAnnotation(site: PodSpecSite, fallback: Scope): Chosen {
   if (names.every((name) => CONTAINER_NAME.test(name))) return { selection: new Set(names) };
   return {
     selection: fallback,
-    problem: `annotation ${POD_IDENTITY_ANNOTATION}: ${JSON.stringify(value)} is not sidecars, all, off or a comma-separated list of container names; the policy's "${fallback}" applies: fix the annotation`,
+    problem: `annotation ${POD_IDENTITY_ANNOTATION}: ${JSON.stringify(value)} is not "sidecars", "all", "off" or a comma-separated list of container names; the policy's "${fallback}" applies: fix the annotation`,
   };
 }
 
@@ -116,7 +116,7 @@ function preview(site: PodSpecSite, injections: readonly Injection[]): RuleFindi
   return {
     action: 'warn',
     path: site.path,
-    message: `pods will get ${parts.join('; ')} (downward API); to opt out, annotate the pod template ${POD_IDENTITY_ANNOTATION}: off`,
+    message: `pods will get ${parts.join('; ')} (downward API); to opt out, annotate the pod template ${POD_IDENTITY_ANNOTATION}: ${JSON.stringify(Scope.off)}`,
   };
 }
 

@@ -5,7 +5,6 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { REPO } from '../harness/server-process.js';
 import { tempDir } from '../harness/tls.js';
 import { OVERLAYS, deployCopy, find, render } from './render.js';
@@ -36,11 +35,13 @@ t.test('every rendered overlay passes too', async (t) => {
   const deployDir = deployCopy();
   for (const overlay of OVERLAYS) {
     const file = join(tempDir(), `${overlay}.yaml`);
+    // JSON documents: the yaml package writes YAML 1.2, where `off` needs no quotes, and kubectl
+    // (YAML 1.1 scalars) would read the namespace's `kube-hygiene.io/mode: off` label as false.
     writeFileSync(
       file,
       render(deployDir, overlay)
-        .map((o) => stringify(o))
-        .join('---\n'),
+        .map((o) => JSON.stringify(o, null, 2))
+        .join('\n---\n'),
     );
     const { code, out } = check(file);
     t.equal(code, 0, `${overlay}: exit 0`);

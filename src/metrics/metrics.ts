@@ -17,6 +17,19 @@ export type Decision = (typeof Decision)[keyof typeof Decision];
 export const ReloadResult = { ok: 'ok', refused: 'refused' } as const;
 export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
 
+// Why the server closed a client's connection itself (server/connections.ts).
+// request-deadline: a request not received in full within its ?timeout=; no-request: nothing
+// asked within 10 s of connecting; pipeline-full: over 256 requests pipelined; over-cap: beyond
+// --max-connections, closed as accepted; shutdown: idle or still receiving when the server closed.
+export const ConnectionClose = {
+  requestDeadline: 'request-deadline',
+  noRequest: 'no-request',
+  pipelineFull: 'pipeline-full',
+  overCap: 'over-cap',
+  shutdown: 'shutdown',
+} as const;
+export type ConnectionClose = (typeof ConnectionClose)[keyof typeof ConnectionClose];
+
 export interface Metrics {
   readonly registry: Registry;
   readonly admissionRequests: RequestCounter<'webhook' | 'kind' | 'operation' | 'decision'>;
@@ -27,6 +40,7 @@ export interface Metrics {
   readonly policyInfo: Gauge<'hash'>;
   readonly policyReloads: Counter<'result'>;
   readonly certificateReloads: Counter<'result'>;
+  readonly connectionsClosed: Counter<'reason'>;
   /** Tells the expiry gauge which certificate is serving. */
   setCertificateNotAfter(notAfter: Date): void;
   /** Marks `hash` as the one active policy. */
@@ -109,6 +123,16 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       labelNames: ['result'] as const,
       registers,
     }),
+    connectionsClosed: zeroed(
+      new Counter({
+        name: 'kube_hygiene_connections_closed_total',
+        help: 'Client connections the server closed itself, by reason (a slow or silent client, a pipeline over the cap, over --max-connections, shutdown)',
+        labelNames: ['reason'] as const,
+        registers,
+      }),
+      'reason',
+      Object.values(ConnectionClose),
+    ),
     setCertificateNotAfter(date) {
       notAfter = date;
     },
@@ -120,4 +144,13 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       policyInfo.set({ hash }, 1);
     },
   };
+}
+
+/**
+ * Every series of a closed label set, present at 0 from the start: `increase()` and `rate()`
+ * need a sample before the first event, or the first event never shows.
+ */
+function zeroed<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): Counter<L> {
+  for (const value of values) counter.inc({ [label]: value } as Record<L, string>, 0);
+  return counter;
 }

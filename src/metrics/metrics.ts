@@ -40,6 +40,10 @@ export interface Metrics {
   readonly policyInfo: Gauge<'hash'>;
   readonly policyReloads: Counter<'result'>;
   readonly certificateReloads: Counter<'result'>;
+  /** 1 while the policy file on disk is refused (the last good policy serving), else 0. */
+  readonly policyReloadFailed: Gauge;
+  /** 1 while the certificate and key on disk are refused (the previous pair serving), else 0. */
+  readonly certificateReloadFailed: Gauge;
   readonly connectionsClosed: Counter<'reason'>;
   /** Tells the expiry gauge which certificate is serving. */
   setCertificateNotAfter(notAfter: Date): void;
@@ -69,14 +73,18 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       if (notAfter) this.set((notAfter.getTime() - Date.now()) / 1000);
     },
   });
+  const admissionRequests = new RequestCounter({
+    name: 'kube_hygiene_admission_requests_total',
+    help: 'Admission reviews answered, by webhook endpoint, object kind, operation and decision',
+    labelNames: ['webhook', 'kind', 'operation', 'decision'] as const,
+    registers,
+  });
+  // Refusals carry no kind or operation: their series are known, so they start at 0.
+  for (const webhook of ['validate', 'mutate'])
+    admissionRequests.zero({ webhook, kind: '', operation: '', decision: Decision.error });
   return {
     registry,
-    admissionRequests: new RequestCounter({
-      name: 'kube_hygiene_admission_requests_total',
-      help: 'Admission reviews answered, by webhook endpoint, object kind, operation and decision',
-      labelNames: ['webhook', 'kind', 'operation', 'decision'] as const,
-      registers,
-    }),
+    admissionRequests,
     admissionDuration: new RequestHistogram({
       name: 'kube_hygiene_admission_duration_seconds',
       help: 'Time from request received to response sent',
@@ -111,18 +119,40 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       },
     }),
     policyInfo,
-    policyReloads: new Counter({
-      name: 'kube_hygiene_policy_reloads_total',
-      help: 'Policy file reloads, by result (refused: invalid, the last good policy kept serving)',
-      labelNames: ['result'] as const,
-      registers,
-    }),
-    certificateReloads: new Counter({
-      name: 'kube_hygiene_certificate_reloads_total',
-      help: 'Serving certificate reloads, by result (refused: unusable, the old one kept serving)',
-      labelNames: ['result'] as const,
-      registers,
-    }),
+    policyReloads: zeroed(
+      new Counter({
+        name: 'kube_hygiene_policy_reloads_total',
+        help: 'Policy file reloads, by result (refused: invalid, the last good policy kept serving)',
+        labelNames: ['result'] as const,
+        registers,
+      }),
+      'result',
+      Object.values(ReloadResult),
+    ),
+    certificateReloads: zeroed(
+      new Counter({
+        name: 'kube_hygiene_certificate_reloads_total',
+        help: 'Serving certificate reloads, by result (refused: unusable, the old one kept serving)',
+        labelNames: ['result'] as const,
+        registers,
+      }),
+      'result',
+      Object.values(ReloadResult),
+    ),
+    policyReloadFailed: unset(
+      new Gauge({
+        name: 'kube_hygiene_policy_reload_failed',
+        help: '1 while the policy file is refused and the last good policy keeps serving (/readyz says why), else 0',
+        registers,
+      }),
+    ),
+    certificateReloadFailed: unset(
+      new Gauge({
+        name: 'kube_hygiene_certificate_reload_failed',
+        help: '1 while the certificate and key files are refused and the previous pair keeps serving (/readyz says why), else 0',
+        registers,
+      }),
+    ),
     connectionsClosed: zeroed(
       new Counter({
         name: 'kube_hygiene_connections_closed_total',
@@ -153,4 +183,9 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
 function zeroed<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): Counter<L> {
   for (const value of values) counter.inc({ [label]: value } as Record<L, string>, 0);
   return counter;
+}
+
+function unset(gauge: Gauge): Gauge {
+  gauge.set(0);
+  return gauge;
 }

@@ -33,7 +33,8 @@ export const MIN_TLS_VERSION = 'TLSv1.2';
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 
 export interface ServerDeps {
-  readonly certificates: Pick<CertificateStore, 'current' | 'onChange'>;
+  readonly certificates: Pick<CertificateStore, 'current' | 'onChange'> &
+    Partial<Pick<CertificateStore, 'refused'>>;
   readonly policy: PolicySource;
   readonly readiness: Readiness;
   readonly metrics: Metrics;

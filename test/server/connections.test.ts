@@ -1,8 +1,9 @@
 // What one client can hold on the admission port, over real TLS sockets: a body trickled a
 // byte at a time is answered 408 at its request's ?timeout= and closed; a connection that says
-// nothing, or trickles its headers, is closed after 10 s; 200 pipelined reviews are all
-// answered, in order, on a connection that stays open (over 256, one polite 503 and a close);
-// and connections beyond --max-connections are turned away while the others are served.
+// nothing, or trickles its headers (a first request's or a later one's), is closed after 10 s;
+// 200 pipelined reviews are all answered, in order, on a connection that stays open (over 256,
+// one polite 503 and a close); and connections beyond --max-connections are turned away while
+// the others are served.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { eventually } from '../harness/eventually.js';
@@ -67,7 +68,8 @@ t.test('a body trickled a byte every 2 s is answered 408 at its ?timeout= and cl
 t.test('silence, trickled headers, a trickled body without ?timeout=: closed after 10 s', async (t) => {
   const server = await startTestServer();
   t.teardown(() => server.stop());
-  const [silent, slowHeaders, slowBody] = (await connections(server, 3)) as [
+  const [silent, slowHeaders, slowBody, slowSecond] = (await connections(server, 4)) as [
+    RawConnection,
     RawConnection,
     RawConnection,
     RawConnection,
@@ -75,6 +77,11 @@ t.test('silence, trickled headers, a trickled body without ?timeout=: closed aft
   slowHeaders.trickle(postHead('/validate?timeout=3s', bytes), 500);
   slowBody.socket.write(postHead('/validate', bytes));
   slowBody.trickle(review, 2000);
+  // A kept-alive connection: one review answered, then the headers of the next trickled.
+  slowSecond.socket.write(postHead('/validate', bytes) + review);
+  await eventually(() => slowSecond.responses().length === 1, 10_000, 'the first answer');
+  slowSecond.trickle(postHead('/validate?timeout=3s', bytes), 500);
+  const secondStarted = Date.now() + 500; // its first byte goes out one interval later
 
   for (const [name, c] of Object.entries({ silent, slowHeaders, slowBody })) {
     const { ms } = await c.closed;
@@ -82,8 +89,22 @@ t.test('silence, trickled headers, a trickled body without ?timeout=: closed aft
     t.equal(c.responses()[0]?.status, 408, `${name}: answered 408`);
     t.equal(c.responses()[0]?.json().error.code, 'KH_REQUEST_TIMEOUT');
   }
+  await slowSecond.closed;
+  const ms = Date.now() - secondStarted;
+  // Node checks a later request's header deadline once a second.
+  t.ok(ms >= 9900 && ms < 11_000 + SLACK_MS, `trickled headers of a second request: closed after ${ms} ms`);
+  t.same(
+    slowSecond.responses().map((r) => r.status),
+    [200, 408],
+    'after its answer to the first',
+  );
+  t.equal(slowSecond.responses()[1]?.json().error.code, 'KH_REQUEST_TIMEOUT');
   t.equal(await closedCount(server, 'no-request'), 2, 'silent and slow headers: no request');
-  t.equal(await closedCount(server, 'request-deadline'), 1, 'slow body: the 10 s default deadline');
+  t.equal(
+    await closedCount(server, 'request-deadline'),
+    2,
+    'slow body (the 10 s default deadline) and slow second headers',
+  );
 });
 
 t.test('200 pipelined reviews are all answered, in order, on a connection that stays open', async (t) => {

@@ -14,7 +14,17 @@ const seconds = { type: 'number', minimum: 0, maximum: 3600 } as const;
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['port', 'host', 'metricsPort', 'logLevel', 'shutdownGrace', 'drainDelay', 'dev', 'devCertsDir'],
+  required: [
+    'port',
+    'host',
+    'metricsPort',
+    'logLevel',
+    'shutdownGrace',
+    'drainDelay',
+    'maxConnections',
+    'dev',
+    'devCertsDir',
+  ],
   properties: {
     port: { ...port, default: 8443 },
     host: { type: 'string', minLength: 1, default: '0.0.0.0' },
@@ -27,6 +37,8 @@ export const configSchema = {
     shutdownGrace: { ...seconds, default: 20 },
     // Serving on after SIGTERM while /readyz says 503, so endpoints drop this pod before it closes.
     drainDelay: { ...seconds, default: 3 },
+    // Each TLS connection holds buffers (~50 KiB); 512 of them stay well inside the pod's memory.
+    maxConnections: { type: 'integer', minimum: 1, maximum: 65535, default: 512 },
     dev: { type: 'boolean', default: false },
     devCertsDir: { type: 'string', minLength: 1, default: '.dev-certs' },
     kubeconfig: { type: 'string', minLength: 1 },
@@ -78,6 +90,11 @@ export const SETTINGS: Record<Key, { flag: string; env: string; help: string }> 
     flag: 'drain-delay',
     env: 'KUBE_HYGIENE_DRAIN_DELAY',
     help: 'seconds to keep serving after SIGTERM with /readyz at 503 (default 3; --dev: 0)',
+  },
+  maxConnections: {
+    flag: 'max-connections',
+    env: 'KUBE_HYGIENE_MAX_CONNECTIONS',
+    help: 'connections open at once on the HTTPS port; one more is closed as it is accepted (default 512)',
   },
   dev: {
     flag: 'dev',

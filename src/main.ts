@@ -107,7 +107,16 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     : undefined;
   // Built now, so unusable registry settings are logged at start rather than on first use.
   registry?.lookupsFor(policy.current());
-  const app = buildServer({ certificates, policy, readiness, metrics, logger, engine, registry });
+  const app = buildServer({
+    certificates,
+    policy,
+    readiness,
+    metrics,
+    logger,
+    engine,
+    registry,
+    maxConnections: config.maxConnections,
+  });
   const metricsApp = buildMetricsServer(metrics);
   try {
     await app.listen({ port: config.port, host: config.host });

@@ -17,6 +17,19 @@ export type Decision = (typeof Decision)[keyof typeof Decision];
 export const ReloadResult = { ok: 'ok', refused: 'refused' } as const;
 export type ReloadResult = (typeof ReloadResult)[keyof typeof ReloadResult];
 
+// Why the server closed a client's connection itself (server/connections.ts).
+// request-deadline: a request not received in full within its ?timeout=; no-request: nothing
+// asked within 10 s of connecting; pipeline-full: over 256 requests pipelined; over-cap: beyond
+// --max-connections, closed as accepted; shutdown: idle or still receiving when the server closed.
+export const ConnectionClose = {
+  requestDeadline: 'request-deadline',
+  noRequest: 'no-request',
+  pipelineFull: 'pipeline-full',
+  overCap: 'over-cap',
+  shutdown: 'shutdown',
+} as const;
+export type ConnectionClose = (typeof ConnectionClose)[keyof typeof ConnectionClose];
+
 export interface Metrics {
   readonly registry: Registry;
   readonly admissionRequests: RequestCounter<'webhook' | 'kind' | 'operation' | 'decision'>;
@@ -27,6 +40,11 @@ export interface Metrics {
   readonly policyInfo: Gauge<'hash'>;
   readonly policyReloads: Counter<'result'>;
   readonly certificateReloads: Counter<'result'>;
+  /** 1 while the policy file on disk is refused (the last good policy serving), else 0. */
+  readonly policyReloadFailed: Gauge;
+  /** 1 while the certificate and key on disk are refused (the previous pair serving), else 0. */
+  readonly certificateReloadFailed: Gauge;
+  readonly connectionsClosed: Counter<'reason'>;
   /** Tells the expiry gauge which certificate is serving. */
   setCertificateNotAfter(notAfter: Date): void;
   /** Marks `hash` as the one active policy. */
@@ -55,14 +73,18 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       if (notAfter) this.set((notAfter.getTime() - Date.now()) / 1000);
     },
   });
+  const admissionRequests = new RequestCounter({
+    name: 'kube_hygiene_admission_requests_total',
+    help: 'Admission reviews answered, by webhook endpoint, object kind, operation and decision',
+    labelNames: ['webhook', 'kind', 'operation', 'decision'] as const,
+    registers,
+  });
+  // Refusals carry no kind or operation: their series are known, so they start at 0.
+  for (const webhook of ['validate', 'mutate'])
+    admissionRequests.zero({ webhook, kind: '', operation: '', decision: Decision.error });
   return {
     registry,
-    admissionRequests: new RequestCounter({
-      name: 'kube_hygiene_admission_requests_total',
-      help: 'Admission reviews answered, by webhook endpoint, object kind, operation and decision',
-      labelNames: ['webhook', 'kind', 'operation', 'decision'] as const,
-      registers,
-    }),
+    admissionRequests,
     admissionDuration: new RequestHistogram({
       name: 'kube_hygiene_admission_duration_seconds',
       help: 'Time from request received to response sent',
@@ -97,18 +119,50 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       },
     }),
     policyInfo,
-    policyReloads: new Counter({
-      name: 'kube_hygiene_policy_reloads_total',
-      help: 'Policy file reloads, by result (refused: invalid, the last good policy kept serving)',
-      labelNames: ['result'] as const,
-      registers,
-    }),
-    certificateReloads: new Counter({
-      name: 'kube_hygiene_certificate_reloads_total',
-      help: 'Serving certificate reloads, by result (refused: unusable, the old one kept serving)',
-      labelNames: ['result'] as const,
-      registers,
-    }),
+    policyReloads: zeroed(
+      new Counter({
+        name: 'kube_hygiene_policy_reloads_total',
+        help: 'Policy file reloads, by result (refused: invalid, the last good policy kept serving)',
+        labelNames: ['result'] as const,
+        registers,
+      }),
+      'result',
+      Object.values(ReloadResult),
+    ),
+    certificateReloads: zeroed(
+      new Counter({
+        name: 'kube_hygiene_certificate_reloads_total',
+        help: 'Serving certificate reloads, by result (refused: unusable, the old one kept serving)',
+        labelNames: ['result'] as const,
+        registers,
+      }),
+      'result',
+      Object.values(ReloadResult),
+    ),
+    policyReloadFailed: unset(
+      new Gauge({
+        name: 'kube_hygiene_policy_reload_failed',
+        help: '1 while the policy file is refused and the last good policy keeps serving (/readyz says why), else 0',
+        registers,
+      }),
+    ),
+    certificateReloadFailed: unset(
+      new Gauge({
+        name: 'kube_hygiene_certificate_reload_failed',
+        help: '1 while the certificate and key files are refused and the previous pair keeps serving (/readyz says why), else 0',
+        registers,
+      }),
+    ),
+    connectionsClosed: zeroed(
+      new Counter({
+        name: 'kube_hygiene_connections_closed_total',
+        help: 'Client connections the server closed itself, by reason (a slow or silent client, a pipeline over the cap, over --max-connections, shutdown)',
+        labelNames: ['reason'] as const,
+        registers,
+      }),
+      'reason',
+      Object.values(ConnectionClose),
+    ),
     setCertificateNotAfter(date) {
       notAfter = date;
     },
@@ -120,4 +174,18 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       policyInfo.set({ hash }, 1);
     },
   };
+}
+
+/**
+ * Every series of a closed label set, present at 0 from the start: `increase()` and `rate()`
+ * need a sample before the first event, or the first event never shows.
+ */
+function zeroed<L extends string>(counter: Counter<L>, label: L, values: readonly string[]): Counter<L> {
+  for (const value of values) counter.inc({ [label]: value } as Record<L, string>, 0);
+  return counter;
+}
+
+function unset(gauge: Gauge): Gauge {
+  gauge.set(0);
+  return gauge;
 }

@@ -42,6 +42,15 @@ export class RequestCounter<L extends string> {
   }
 
   inc(labels: Labels<L>): void {
+    this.#series(labels).value++;
+  }
+
+  /** Publishes the series at 0 before its first inc(): rate() and increase() then see that one. */
+  zero(labels: Labels<L>): void {
+    this.#series(labels);
+  }
+
+  #series(labels: Labels<L>): Count<L> {
     const names = this.#names;
     let level = this.#root;
     for (let i = 0; i < names.length - 1; i++) {
@@ -51,13 +60,13 @@ export class RequestCounter<L extends string> {
       level = next;
     }
     const last = labels[names[names.length - 1]!];
-    const count = level.get(last) as Count<L> | undefined;
-    if (count) count.value++;
-    else {
-      const added = { labels: { ...labels }, value: 1 };
-      level.set(last, added);
-      this.#counts.push(added);
+    let count = level.get(last) as Count<L> | undefined;
+    if (!count) {
+      count = { labels: { ...labels }, value: 0 };
+      level.set(last, count);
+      this.#counts.push(count);
     }
+    return count;
   }
 }
 

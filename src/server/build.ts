@@ -8,6 +8,13 @@ import type { Metrics } from '../metrics/metrics.js';
 import { Decision } from '../metrics/metrics.js';
 import { admissionRoutes, type AdmissionRouteDeps } from './admission-routes.js';
 import type { CertificateStore } from './certificate-store.js';
+import {
+  answerClientError,
+  DEFAULT_MAX_CONNECTIONS,
+  guardConnections,
+  REQUEST_TIMEOUT_MS,
+  SERVER_TIMEOUTS,
+} from './connections.js';
 import { healthRoutes } from './health-routes.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
@@ -26,7 +33,8 @@ export const MIN_TLS_VERSION = 'TLSv1.2';
 export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 
 export interface ServerDeps {
-  readonly certificates: Pick<CertificateStore, 'current' | 'onChange'>;
+  readonly certificates: Pick<CertificateStore, 'current' | 'onChange'> &
+    Partial<Pick<CertificateStore, 'refused'>>;
   readonly policy: PolicySource;
   readonly readiness: Readiness;
   readonly metrics: Metrics;
@@ -34,6 +42,8 @@ export interface ServerDeps {
   readonly engine?: AdmissionRouteDeps['engine'];
   readonly registry?: AdmissionRouteDeps['registry'];
   readonly bodyLimit?: number;
+  /** Connections open at once (server/connections.ts); one more is closed as it is accepted. */
+  readonly maxConnections?: number;
 }
 
 export type AdmissionServer = FastifyInstance<Server>;
@@ -43,7 +53,10 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
   const bodyLimit = deps.bodyLimit ?? BODY_LIMIT;
   const { cert, key } = certificates.current();
   const app = Fastify({
-    https: { cert, key, minVersion: MIN_TLS_VERSION },
+    // Handshake and header deadlines; each request's own deadline is server/connections.ts'.
+    https: { cert, key, minVersion: MIN_TLS_VERSION, ...SERVER_TIMEOUTS },
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    clientErrorHandler: answerClientError(metrics),
     // Fastify's own logger would make a child logger per request and log each one; the route
     // writes the one line per decision with the server's logger instead.
     logger: false,
@@ -61,10 +74,17 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
   certificates.onChange((next) => {
     app.server.setSecureContext({ cert: next.cert, key: next.key, minVersion: MIN_TLS_VERSION });
   });
+  const connections = guardConnections(app, {
+    logger,
+    metrics,
+    maxConnections: deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+  });
   // Fastify accepts text/plain by default; an AdmissionReview is JSON and nothing else.
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    // A body cut off by its deadline (or the shutdown) is already counted and logged there.
+    if (connections.closedHere(req.raw)) return reply.code(408).send();
     const described = describeRequestError(err, bodyLimit, req.headers['content-type']);
     if (described) {
       const webhook = req.url.startsWith('/mutate') ? 'mutate' : 'validate';

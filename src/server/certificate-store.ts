@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.js';
 import { watchFiles, type WatchOptions } from './watch-files.js';
+import { refusedReload, type RefusedReload } from './refused-reload.js';
 
 export interface ServingCertificate {
   readonly cert: string;
@@ -47,6 +48,8 @@ export interface CertificateStore {
   current(): ServingCertificate;
   /** Called with every certificate that replaces the current one. */
   onChange(listener: (next: ServingCertificate) => void): void;
+  /** The pair as it is now on disk, refused; undefined while it is the pair serving. */
+  refused(): RefusedReload | undefined;
   close(): void;
 }
 
@@ -78,6 +81,7 @@ export function openCertificateStore(options: CertificateStoreOptions): Certific
   logExpiry(logger, current, 'serving certificate loaded');
   const listeners: ((next: ServingCertificate) => void)[] = [];
   let lastRefused = '';
+  let refused: RefusedReload | undefined;
 
   const reload = () => {
     let next: ServingCertificate;
@@ -87,7 +91,9 @@ export function openCertificateStore(options: CertificateStoreOptions): Certific
       const reason = (err as Error).message;
       if (reason === lastRefused) return; // the same broken files, seen again by the poll
       lastRefused = reason;
+      refused = refusedReload(`${certFile}, ${keyFile}`, reason);
       metrics.certificateReloads.inc({ result: 'refused' });
+      metrics.certificateReloadFailed.set(1);
       logger.error(
         { certFile, keyFile, reason },
         'new serving certificate refused; the previous one keeps serving',
@@ -95,6 +101,10 @@ export function openCertificateStore(options: CertificateStoreOptions): Certific
       return;
     }
     lastRefused = '';
+    if (refused) {
+      refused = undefined;
+      metrics.certificateReloadFailed.set(0);
+    }
     if (next.cert === current.cert && next.key === current.key) return;
     current = next;
     metrics.setCertificateNotAfter(next.notAfter);
@@ -106,6 +116,7 @@ export function openCertificateStore(options: CertificateStoreOptions): Certific
   return {
     current: () => current,
     onChange: (listener) => void listeners.push(listener),
+    refused: () => refused,
     close: stop,
   };
 }

@@ -6,7 +6,7 @@ import { respond } from '../admission/respond.js';
 import type { AdmissionReview, AdmissionReviewResponse } from '../admission/review.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-const MAX_TIMEOUT_MS = 30_000; // the API server's own ceiling for timeoutSeconds
+export const MAX_TIMEOUT_MS = 30_000; // the API server's own ceiling for timeoutSeconds
 // Time kept back for serialising and the trip back to the API server.
 const MARGIN_MS = 250;
 

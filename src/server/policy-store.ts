@@ -9,11 +9,14 @@ import { DEFAULT_POLICY_PATH, loadPolicyFile, parsePolicy } from '../policy/load
 import { HygieneError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { watchFiles, type WatchOptions } from './watch-files.js';
+import { refusedReload, type RefusedReload } from './refused-reload.js';
 
 export interface PolicySource {
   current(): CompiledPolicy;
   /** Where the active policy came from. */
   readonly source: string;
+  /** The file as it is now, refused; undefined while the file is the policy serving. */
+  refused?(): RefusedReload | undefined;
 }
 
 export interface PolicyStore extends PolicySource {
@@ -37,6 +40,12 @@ export function openPolicyStore({ file, logger, metrics, rules, ...watch }: Poli
   metrics.setActivePolicy(current.hash);
   logger.info({ policy: source, hash: current.hash, mode: current.mode }, 'policy loaded');
   if (!file) return { current: () => current, source, close: () => {} };
+  let refused: RefusedReload | undefined;
+  const accepted = () => {
+    if (!refused) return;
+    refused = undefined;
+    metrics.policyReloadFailed.set(0);
+  };
 
   const reload = () => {
     let text: string;
@@ -51,7 +60,11 @@ export function openPolicyStore({ file, logger, metrics, rules, ...watch }: Poli
     lastText = text;
     try {
       const next = withRules(parsePolicy(text, file));
-      if (next.hash === current.hash) return;
+      if (next.hash === current.hash) {
+        if (refused) logger.info({ policy: file, hash: current.hash }, 'policy file valid again');
+        return accepted();
+      }
+      accepted();
       const previous = current.hash;
       current = next;
       metrics.setActivePolicy(next.hash);
@@ -59,13 +72,16 @@ export function openPolicyStore({ file, logger, metrics, rules, ...watch }: Poli
       logger.info({ policy: file, hash: next.hash, previous, mode: next.mode }, 'policy reloaded');
     } catch (err) {
       metrics.policyReloads.inc({ result: 'refused' });
+      metrics.policyReloadFailed.set(1);
       const details = err instanceof HygieneError ? err.details : [];
+      const reason = (err as Error).message.split('\n')[0]!;
+      refused = refusedReload(file, reason, details);
       logger.error(
         { policy: file, hash: current.hash, code: (err as HygieneError).code, errors: details },
-        `new policy refused (${(err as Error).message.split('\n')[0]}); policy ${current.hash} keeps serving`,
+        `new policy refused (${reason}); policy ${current.hash} keeps serving`,
       );
     }
   };
   const stop = watchFiles([file], reload, watch);
-  return { current: () => current, source, close: stop };
+  return { current: () => current, source, refused: () => refused, close: stop };
 }

@@ -6,9 +6,12 @@ import type { Logger } from 'pino';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RegistryLookups, type LookupResult } from '../images/image-lookup.js';
+import { LookupFailure } from '../images/registry/lookup-error.js';
 import { RegistryClient } from '../images/registry/client.js';
 import { registryClientOptions } from '../images/registry/from-policy.js';
 import type { Resolver } from '../images/registry/guarded-lookup.js';
+
+const LOOKUP_RESULTS: readonly LookupResult[] = ['cached', 'ok', ...Object.values(LookupFailure)];
 
 export interface RegistrySource {
   /** The lookups for this policy's registry settings; undefined when none could ever be built. */
@@ -29,6 +32,8 @@ export function openRegistrySource({ logger, metrics, resolver }: RegistrySource
   const byPolicy = new WeakMap<CompiledPolicy, RegistryLookups | undefined>();
 
   const countResult = (result: LookupResult) => metrics.registryLookups.inc({ result });
+  // Every result from 0, so the failing-lookups alert sees the first failure of each kind.
+  for (const result of LOOKUP_RESULTS) metrics.registryLookups.zero({ result });
   // Cache sizes are read when Prometheus scrapes, not on every lookup (that showed in profiles).
   metrics.addCacheSource((): Record<string, number> => {
     const entries = current?.client.cacheEntries();

@@ -2,12 +2,17 @@
 // the Service's metrics port, alerts for the five ways admission breaks, and a dashboard. Every
 // PromQL expression parses, and every series it selects is one the server really exports (from
 // the metrics registry it builds, Node process metrics included) with labels that series has.
+// promtool (Debian's `prometheus` package) loads the rules and runs test/deploy/promtool/: each
+// alert firing and quiet; the counters alerts read are exported at 0 before their first event.
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { pino } from 'pino';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { createMetrics } from '../../src/metrics/metrics.js';
+import { openRegistrySource } from '../../src/server/registry-source.js';
+import { tempDir } from '../harness/tls.js';
 import { LookupFailure } from '../../src/images/registry/lookup-error.js';
 import { REPO } from '../harness/server-process.js';
 import { deployCopy, find, kubectlWithKustomize, render, type KubeObject } from './render.js';
@@ -138,4 +143,64 @@ t.test('every expression parses and selects series the server exports, by labels
   // The checks can fail: a misspelt metric or a syntax error is caught.
   t.notOk(exported.has(selectors('rate(kube_hygiene_admision_requests_total[5m])')[0]!.metric));
   t.not(syntaxErrors('sum(rate(kube_hygiene_findings_total[5m])').length, 0);
+});
+
+const PROMTOOL_TESTS = join(REPO, 'test/deploy/promtool/alerts.test.yaml');
+
+function promtool(args: string[], cwd: string): { code: number | null; output: string } {
+  const run = spawnSync('promtool', args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  if ((run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+    throw new Error('promtool is missing: apt-get install prometheus (.ci/run does this)');
+  return { code: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+t.test('promtool: the rules load, and each alert fires when it should and only then', async (t) => {
+  const dir = tempDir('kube-hygiene-promtool-');
+  writeFileSync(join(dir, 'kube-hygiene-rules.yaml'), stringify(find(objects, 'PrometheusRule').spec));
+  copyFileSync(PROMTOOL_TESTS, join(dir, 'alerts.test.yaml'));
+  const check = promtool(['check', 'rules', 'kube-hygiene-rules.yaml'], dir);
+  t.equal(check.code, 0, 'promtool check rules');
+  t.match(check.output, new RegExp(`SUCCESS: ${rules.length} rules found`));
+  const run = promtool(['test', 'rules', 'alerts.test.yaml'], dir);
+  t.equal(run.code, 0, `promtool test rules\n${run.output}`);
+
+  const cases = (parse(readFileSync(PROMTOOL_TESTS, 'utf8')) as any).tests as any[];
+  const checks = cases.flatMap((c) => c.alert_rule_test ?? []) as any[];
+  for (const r of rules) {
+    const mine = checks.filter((c) => c.alertname === r.alert);
+    t.ok(
+      mine.some((c) => c.exp_alerts?.length),
+      `${r.alert}: a case where it fires`,
+    );
+    t.ok(
+      mine.some((c) => c.exp_alerts?.length === 0),
+      `${r.alert}: a case where it does not`,
+    );
+  }
+  // The cases feed series the server really exports, with labels those series have.
+  for (const { series } of cases.flatMap((c) => c.input_series) as { series: string }[]) {
+    const [s] = selectors(series);
+    const labels = exported.get(s!.metric);
+    t.ok(labels, `${s!.metric} is exported`);
+    const unknown = s!.matchers.filter((m) => !labels?.has(m.label) && !TARGET_LABELS.includes(m.label));
+    t.same(unknown, [], `${series}: labels the server exports`);
+  }
+});
+
+t.test('the counters and gauges alerts read are exported at 0 before their first event', async (t) => {
+  const metrics = createMetrics({ defaultMetrics: false });
+  openRegistrySource({ logger: pino({ level: 'silent' }), metrics });
+  const text = await metrics.registry.metrics();
+  for (const series of [
+    'kube_hygiene_policy_reloads_total{result="refused"}',
+    'kube_hygiene_certificate_reloads_total{result="refused"}',
+    'kube_hygiene_policy_reload_failed',
+    'kube_hygiene_certificate_reload_failed',
+    'kube_hygiene_admission_requests_total{webhook="validate",kind="",operation="",decision="error"}',
+    'kube_hygiene_admission_requests_total{webhook="mutate",kind="",operation="",decision="error"}',
+    'kube_hygiene_registry_lookups_total{result="timeout"}',
+    'kube_hygiene_registry_lookups_total{result="ok"}',
+    'kube_hygiene_connections_closed_total{reason="request-deadline"}',
+  ])
+    t.ok(text.split('\n').includes(`${series} 0`), `${series} 0`);
 });

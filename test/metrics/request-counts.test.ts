@@ -55,3 +55,31 @@ t.test('the counter exposes what a prom-client Counter exposes for the same incr
   mine.inc({ kind: 'Pod', decision: 'denied' });
   t.match(await ours.metrics(), /test_requests_total\{kind="Pod",decision="denied"\} 3/);
 });
+
+t.test(
+  'a zeroed series is published at 0 until its first count, as prom-client inc(labels, 0)',
+  async (t) => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const options = {
+      name: 'test_refusals_total',
+      help: 'Refusals',
+      labelNames: ['webhook', 'decision'] as const,
+    };
+    const mine = new RequestCounter({ ...options, registers: [ours] });
+    const reference = new Counter({ ...options, registers: [theirs] });
+    for (const webhook of ['validate', 'mutate']) {
+      mine.zero({ webhook, decision: 'error' });
+      reference.inc({ webhook, decision: 'error' }, 0);
+    }
+    t.equal(await ours.metrics(), await theirs.metrics());
+    t.match(await ours.metrics(), /test_refusals_total\{webhook="mutate",decision="error"\} 0/);
+    mine.inc({ webhook: 'mutate', decision: 'error' });
+    mine.zero({ webhook: 'mutate', decision: 'error' });
+    t.match(
+      await ours.metrics(),
+      /test_refusals_total\{webhook="mutate",decision="error"\} 1/,
+      'zero() keeps a count',
+    );
+  },
+);

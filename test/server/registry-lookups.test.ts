@@ -72,6 +72,29 @@ t.test('a registry that hangs is cut off inside ?timeout=, with a warning saying
   t.notMatch(response.warnings?.join('\n'), /unchecked/, 'the rules answered, not the late fallback');
 });
 
+t.test('a registry answering 429 with Retry-After: 0 is not asked on every review', async (t) => {
+  const asked = () => faults.requests.filter((r) => r.url.startsWith('/v2/rate-limited-now/')).length;
+  const warnings: string[] = [];
+  let allowed = 0;
+  // 30 Pods in 6 s, one every 200 ms, each with an image of its own on that registry.
+  for (let i = 0; i < 30; i++) {
+    const image = `${faults.host}/rate-limited-now:v1.0.${i}`;
+    const response = await post('/mutate?timeout=2s', pod([{ name: 'api', image }]));
+    if (response.allowed) allowed++;
+    warnings.push(response.warnings?.join('\n') ?? '');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  t.equal(allowed, 30, 'every Pod admitted, unpinned');
+  // Pauses of 1 s, 2 s, 4 s from the first 429: asked at about 0, 1 and 3 s (a fourth time at
+  // 7 s when this machine is slow), never once per review.
+  t.ok(asked() >= 2 && asked() <= 4, `${asked()} of 30 reviews reached the registry`);
+  t.match(warnings[0], /not pinned to an architecture: .*answered 429; resting it for 1 s/);
+  t.ok(
+    warnings.filter((w) => /\(backing-off\): .*not asking it again for \d+ s/.test(w)).length >= 26,
+    'the others were told it is resting',
+  );
+});
+
 t.test('a policy reload rebuilds the client with the new registry settings', async (t) => {
   const before = server.logs.filter((l) => l.msg === 'registry client ready').length;
   writeFileSync(server.policyFile!, policyYaml('{}'));

@@ -7,6 +7,14 @@ import { fingerprintOf, startTestServer } from '../harness/server.js';
 import { join } from 'node:path';
 import { KubeletVolume, servedFingerprint, tempDir, testPki } from '../harness/tls.js';
 
+interface Readyz {
+  ready: boolean;
+  warnings?: string[];
+  policy: { hash: string; refused?: Record<string, unknown> };
+  certificate: { notAfter: string; refused?: Record<string, unknown> };
+}
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/;
+
 const podCreate = readFileSync(new URL('../../examples/reviews/pod-create.json', import.meta.url), 'utf8');
 
 /** Sends reviews on new TLS connections until stopped; counts answers and failures. */
@@ -78,6 +86,29 @@ t.test('a rotated certificate is served without a restart, while requests flow',
   const refusals = server.logs.filter((l) => l.msg.startsWith('new serving certificate refused'));
   t.match(refusals[0], { level: 'error', reason: /does not belong to the certificate/ });
   t.match(refusals[1], { level: 'error', reason: /is not a PEM certificate/ });
+
+  // /readyz and the gauge say so, not only the log: ready, serving the last good pair.
+  const readyz = (await server.get('/readyz')).json<Readyz>();
+  t.equal(readyz.ready, true, 'still ready: the previous pair serves');
+  t.match(readyz.certificate.refused, {
+    file: `${server.certificates.path('tls.crt')}, ${server.certificates.path('tls.key')}`,
+    at: ISO_TIME,
+    reason: /is not a PEM certificate/,
+  });
+  t.match(readyz.warnings, [
+    new RegExp(
+      `^serving the certificate valid until \\S+; refused \\S+tls\\.crt, \\S+tls\\.key at ${ISO_TIME.source}: .*is not a PEM certificate`,
+    ),
+  ]);
+  t.match(await server.metrics(), /^kube_hygiene_certificate_reload_failed 1$/m);
+  const good = testPki().issue({ validityDays: 30 });
+  server.certificates.swap({ 'tls.crt': good.certPem, 'tls.key': good.keyPem });
+  await eventually(
+    async () => (await server.get('/readyz')).json<Readyz>().certificate.refused === undefined,
+    5000,
+    'a good pair clears it',
+  );
+  t.match(await server.metrics(), /^kube_hygiene_certificate_reload_failed 0$/m);
   t.ok(
     server.logs.some(
       (l) => l.msg.includes('serving certificate reloaded') && [29, 30].includes(l.daysLeft as number),
@@ -85,7 +116,7 @@ t.test('a rotated certificate is served without a restart, while requests flow',
     'the reload logs the new expiry',
   );
   const metrics = await server.metrics();
-  t.match(metrics, /kube_hygiene_certificate_reloads_total\{result="ok"\} 1\n/);
+  t.match(metrics, /kube_hygiene_certificate_reloads_total\{result="ok"\} 2\n/, 'the rotation and the fix');
   t.match(metrics, /kube_hygiene_certificate_reloads_total\{result="refused"\} 2\n/);
   const expiry = Number(/^kube_hygiene_certificate_expiry_seconds (\S+)$/m.exec(metrics)?.[1]);
   t.ok(
@@ -129,6 +160,20 @@ t.test('the policy file is reloaded on change; a broken one is refused with ever
   t.match(refusal.msg, new RegExp(`policy ${second} keeps serving`));
   t.equal(await hash(), second, 'the last good policy is still active');
   t.equal(await allowed(), true, 'and still decides');
+  const readyz = (await server.get('/readyz')).json<Readyz>();
+  t.equal(readyz.ready, true, 'still ready: the last good policy serves');
+  t.match(readyz.policy.refused, {
+    file,
+    at: ISO_TIME,
+    reason: /has 2 error/,
+    errors: [/mode/, /image-tag/],
+  });
+  t.match(readyz.warnings, [
+    new RegExp(
+      `^serving policy ${second}; refused ${file} at ${ISO_TIME.source}: .*\\(.*mode.*; .*image-tag`,
+    ),
+  ]);
+  t.match(await server.metrics(), /^kube_hygiene_policy_reload_failed 1$/m);
   const tally = await load.stop();
   t.same(tally.failed, [], `no request failed during the reloads (${tally.ok} answered)`);
 
@@ -145,6 +190,10 @@ t.test('the policy file is reloaded on change; a broken one is refused with ever
   writeFileSync(file, ENFORCE);
   await eventually(async () => (await hash()) === first, 5000, 'the fixed policy');
   t.equal(await allowed(), false, 'a fixed file is taken again');
+  const fixed = (await server.get('/readyz')).json<Readyz>();
+  t.equal(fixed.policy.refused, undefined, 'and /readyz no longer names a refused file');
+  t.equal(fixed.warnings, undefined);
+  t.match(await server.metrics(), /^kube_hygiene_policy_reload_failed 0$/m);
   t.equal(readFileSync(file, 'utf8'), ENFORCE);
 });
 

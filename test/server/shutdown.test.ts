@@ -1,6 +1,6 @@
 // stop() (what SIGTERM runs): /readyz turns 503 at once, requests that still arrive during the
 // drain delay are answered, requests in flight when the port closes get their answer, and the
-// close does not wait for kept-alive connections to time out.
+// close waits neither for kept-alive connections to time out nor for slow or silent clients.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -8,6 +8,7 @@ import { RULES } from '../../src/rules/index.js';
 import type { Rule } from '../../src/rules/rule.js';
 import { startTestServer, type TestServer } from '../harness/server.js';
 import { request } from '../harness/tls.js';
+import { postHead, rawConnection } from '../harness/raw-client.js';
 
 const SLOW_MS = 300;
 // The real rules, the first one answering late: requests stay in flight long enough to overlap the stop.
@@ -65,3 +66,48 @@ t.test('requests in flight when the port closes get their answers; the close is 
   t.ok(took < 2000, `closed in ${took} ms, not held open by kept-alive connections (grace is 5 s)`);
   await t.rejects(server.get('/healthz'), { code: 'ECONNREFUSED' }, 'the port is closed afterwards');
 });
+
+t.test(
+  'trickling and silent connections do not hold the close; reviews in flight are answered',
+  async (t) => {
+    const server = await startTestServer({ rules: slowRules, args: ['--drain-delay', '0'] });
+    // Bodies trickled a byte every 2 s under a 30 s deadline: before, they held the close for the
+    // whole grace period.
+    const trickling = await Promise.all(
+      Array.from({ length: 3 }, () => rawConnection(server.port, server.ca)),
+    );
+    for (const c of trickling) {
+      c.socket.write(postHead('/validate?timeout=30s', Buffer.byteLength(body)));
+      c.trickle(body, 2000);
+    }
+    const silent = await rawConnection(server.port, server.ca);
+    const inFlight = Array.from({ length: 5 }, () => post(server));
+    await new Promise((r) => setTimeout(r, SLOW_MS / 3));
+    const started = Date.now();
+
+    const clean = await server.stop();
+    const took = Date.now() - started;
+    const answers = await Promise.all(inFlight);
+    t.same(
+      answers.map((a) => a.status),
+      Array(5).fill(200),
+      'every review in flight got its answer',
+    );
+    t.ok(
+      answers.every((a) => denied(a.text)),
+      'real decisions',
+    );
+    t.equal(clean, true, 'stopped cleanly, inside the grace period');
+    t.ok(took < 2000, `closed in ${took} ms (grace 5 s, request deadlines 30 s)`);
+    for (const c of trickling) {
+      await c.closed;
+      t.equal(c.responses()[0]?.status, 503, 'a request still arriving is told the server is going');
+      t.equal(c.responses()[0]?.json().error.code, 'KH_SHUTTING_DOWN');
+    }
+    t.match(await silent.closed, { ms: Number }, 'the silent connection is closed');
+    t.match(
+      server.logs.find((l) => l.msg.startsWith('closing connections')),
+      { receiving: 3, answering: 5 },
+    );
+  },
+);

@@ -1,6 +1,9 @@
 // A registry that answers 429 or 5xx is left alone for a while instead of being asked again
-// by every admission request: its Retry-After when it gives one (capped), else a doubling
-// pause. Lookups meanwhile fail at once with `backing-off`; the pause ends on its own.
+// by every admission request: a doubling pause (1 s, 2 s, 4 s, …), longer when its Retry-After
+// asks for more, never longer than the ceiling (`registryLookup.backoffMaxSeconds`). Retry-After
+// is what the registry wants at least (RFC 9110 §10.2.3): `0` or a date in the past does not
+// shorten the pause (that would be one request per review), and a day is not obeyed for a day.
+// Lookups meanwhile fail at once with `backing-off`; the pause ends on its own.
 import { LookupFailure, RegistryLookupError } from './lookup-error.js';
 
 export interface BackoffSettings {
@@ -37,9 +40,9 @@ export class RegistryBackoff {
   strike(origin: string, retryAfter: string | undefined): number {
     const state = this.#hosts.get(origin) ?? { until: 0, strikes: 0 };
     state.strikes += 1;
-    const asked = parseRetryAfter(retryAfter, this.now());
+    const asked = parseRetryAfter(retryAfter, this.now()) ?? 0;
     const doubling = this.settings.initialMs * 2 ** (state.strikes - 1);
-    const pause = Math.min(asked ?? doubling, this.settings.maxMs);
+    const pause = Math.min(Math.max(asked, doubling), this.settings.maxMs);
     state.until = this.now() + pause;
     this.#hosts.set(origin, state);
     return pause;

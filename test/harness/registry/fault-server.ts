@@ -152,7 +152,7 @@ export async function startFaultServer(): Promise<FaultServer> {
       req.method === 'HEAD' &&
       !byDigest &&
       !fault.startsWith('status') &&
-      fault !== 'rate-limited' &&
+      !fault.startsWith('rate-limited') &&
       !fault.startsWith('realm') &&
       fault !== 'slow-headers' &&
       fault !== 'hang-token'
@@ -176,6 +176,11 @@ export async function startFaultServer(): Promise<FaultServer> {
         return res.writeHead(Number(fault.slice(7))).end('upstream trouble');
       case 'rate-limited':
         return res.writeHead(429, { 'retry-after': '7' }).end('{"errors":[{"code":"TOOMANYREQUESTS"}]}');
+      // A registry asking to be retried at once, and one asking for a day of rest.
+      case 'rate-limited-now':
+        return res.writeHead(429, { 'retry-after': '0' }).end('{"errors":[{"code":"TOOMANYREQUESTS"}]}');
+      case 'rate-limited-day':
+        return res.writeHead(429, { 'retry-after': '86400' }).end('{"errors":[{"code":"TOOMANYREQUESTS"}]}');
       case 'wrong-type':
         return res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}');
       case 'html':

@@ -166,6 +166,36 @@ t.test('429 and 5xx rest the registry: Retry-After honoured, pauses doubling wit
   t.equal(asked(), n + 2, 'asked after 2 s');
 });
 
+t.test('Retry-After: 0 is no licence to ask on every review; a day of Retry-After is capped', async (t) => {
+  const server = await startFaultServer();
+  t.teardown(server.close);
+  let clock = 5_000_000;
+  const asked = () => server.requests.length;
+  // 30 reviews in 6 s, one every 200 ms, each naming another tag on a registry that answers
+  // 429 with Retry-After: 0: the doubling pause is the floor, as if it had sent no header.
+  const eager = clientFor(server, { now: () => clock, negativeTtlMs: 0 });
+  const failures = new Set<string>();
+  for (let i = 0; i < 30; i++) {
+    const { result } = await timed(eager, `${server.host}/rate-limited-now:v${i}`);
+    if (!result.ok) failures.add(result.failure);
+    clock += 200;
+  }
+  t.equal(asked(), 3, 'asked at 0 s, 1 s and 3 s, not 30 times');
+  t.same([...failures].sort(), [LookupFailure.backingOff, LookupFailure.unavailable]);
+
+  // Retry-After of a day: rested for backoffMaxSeconds (60 s by default), then asked again.
+  const patient = clientFor(server, { now: () => clock, negativeTtlMs: 0 });
+  const before = asked();
+  const first = await timed(patient, `${server.host}/rate-limited-day:a`);
+  t.match(!first.result.ok && first.result.message, /answered 429; resting it for 60 s/);
+  clock += 59_000;
+  await timed(patient, `${server.host}/rate-limited-day:b`);
+  t.equal(asked(), before + 1, 'still resting at 59 s');
+  clock += 1_500;
+  await timed(patient, `${server.host}/rate-limited-day:c`);
+  t.equal(asked(), before + 2, 'asked again after the 60 s ceiling, not after a day');
+});
+
 t.test('a refused cached token is replaced, not retried', async (t) => {
   const server = await startFaultServer();
   t.teardown(server.close);

@@ -48,6 +48,7 @@ const RBAC_KINDS = new Set([
 ]);
 const WEBHOOK_KINDS = new Set(['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
 
+let started = 0;
 let rendered: Map<string, KubeObject[]> | undefined;
 function overlayObjects(overlay: string): KubeObject[] {
   rendered ??= new Map();
@@ -79,8 +80,9 @@ export async function startKubeHygiene(
   const { name, namespace } = serviceAccount.metadata as { name: string; namespace: string };
   const kubeconfig = await plane.kubeconfigForServiceAccount(namespace, name);
   // The API server calls https://127.0.0.1:PORT: the serving certificate names that address.
-  const cert = plane.pki.server('kube-hygiene');
-  const policyFile = join(plane.dir, `policy-${options.overlay}.yaml`);
+  const instance = `kube-hygiene-${++started}`;
+  const cert = plane.pki.server(instance);
+  const policyFile = join(plane.dir, `${instance}-policy.yaml`);
   writeFileSync(policyFile, options.policy);
 
   let port = 0;

@@ -78,9 +78,15 @@ t.test('kubectl apply -k deploy/overlays/audit creates the objects', async (t) =
     'validatingwebhookconfiguration/kube-hygiene',
     'mutatingwebhookconfiguration/kube-hygiene',
     '-o',
-    'jsonpath={range .items[*]}{.webhooks[0].failurePolicy} {.webhooks[0].clientConfig.caBundle}{"\\n"}{end}',
+    'jsonpath={range .items[*].webhooks[*]}{.name} {.failurePolicy} {.clientConfig.caBundle}{"\\n"}{end}',
   ]);
   t.equal(hooks.code, 0, hooks.stderr);
-  for (const line of hooks.stdout.trim().split('\n'))
-    t.match(line, /^Ignore \S{100,}$/, 'audit fails open, with a CA bundle');
+  const lines = hooks.stdout.trim().split('\n');
+  t.same(lines.map((l) => l.split(' ')[0]).sort(), [
+    'audit.kube-hygiene.io',
+    'mutate.kube-hygiene.io',
+    'validate.kube-hygiene.io',
+    'warn.kube-hygiene.io',
+  ]);
+  for (const line of lines) t.match(line, /^\S+ Ignore \S{100,}$/, 'audit fails open, with a CA bundle');
 });

@@ -411,3 +411,33 @@ t.test('the pull-secrets component adds get on secrets and serviceaccounts, noth
   const binding = find(objects, 'ClusterRoleBinding', 'kube-hygiene-pull-secrets') as any;
   t.same(binding.subjects, [{ kind: 'ServiceAccount', name: 'kube-hygiene', namespace: 'kube-hygiene' }]);
 });
+
+t.test(
+  'the network-policy component: the webhook port for the API server, metrics for Prometheus',
+  async (t) => {
+    const dir = join(deployDir, 'overlays/enforce-network-policy');
+    mkdirSync(dir);
+    const kustomization = readFileSync(join(deployDir, 'overlays/enforce/kustomization.yaml'), 'utf8');
+    writeFileSync(join(dir, 'kustomization.yaml'), `${kustomization}  - ../../components/network-policy\n`);
+    const objects = render(deployDir, 'enforce-network-policy');
+    const policy = find(objects, 'NetworkPolicy', 'kube-hygiene') as any;
+    t.equal(schemaErrors(policy), '');
+    t.equal(policy.metadata.namespace, 'kube-hygiene');
+    const deployment = find(objects, 'Deployment', 'kube-hygiene') as any;
+    t.same(policy.spec.podSelector.matchLabels, deployment.spec.selector.matchLabels, 'selects our pods');
+    t.same(policy.spec.policyTypes, ['Ingress'], 'egress (API server, registries) untouched');
+    const ports = new Set(deployment.spec.template.spec.containers[0].ports.map((p: any) => p.name));
+    const [webhook, metrics] = policy.spec.ingress;
+    t.same(webhook.ports, [{ port: 'https', protocol: 'TCP' }]);
+    t.notOk(webhook.from, 'the webhook port from anywhere: the API server has no portable selector');
+    t.same(metrics.ports, [{ port: 'metrics', protocol: 'TCP' }]);
+    t.same(metrics.from, [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+      },
+    ]);
+    for (const rule of policy.spec.ingress)
+      for (const p of rule.ports) t.ok(ports.has(p.port), `${p.port} is a container port of the Deployment`);
+  },
+);

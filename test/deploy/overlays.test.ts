@@ -409,6 +409,15 @@ t.test(
       const binding = find(objects, 'ClusterRoleBinding', 'kube-hygiene') as any;
       t.same(binding.subjects, [{ kind: 'ServiceAccount', name: 'kube-hygiene', namespace: 'kube-hygiene' }]);
       t.equal(binding.roleRef.name, 'kube-hygiene');
+      // The policy and the role agree: no Secret read is attempted that RBAC would refuse (403
+      // warnings on every pod with pull secrets).
+      const configMap = find(objects, 'ConfigMap', 'kube-hygiene-policy');
+      const text = (configMap.data as Record<string, string>)['policy.yaml']!;
+      t.equal(
+        parsePolicy(text, overlay).policy.registryLookup.pullSecrets,
+        false,
+        `${overlay}: pull secrets off, as the role cannot read them`,
+      );
     }
   },
 );

@@ -29,7 +29,7 @@ FROM docker.io/library/node:24.21.0-trixie-slim
 RUN ["/bin/rm", "-rf", "/bin/sh", "/bin/bash", "/bin/dash", "/bin/rbash", "/usr/local/lib/node_modules", "/usr/local/bin/npm", "/usr/local/bin/npx", "/usr/local/bin/corepack", "/usr/local/bin/yarn", "/usr/local/bin/yarnpkg"]
 WORKDIR /app
 ENV NODE_ENV=production
-COPY package.json ./
+COPY package.json LICENSE ./
 COPY policies ./policies
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

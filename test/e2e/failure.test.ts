@@ -145,12 +145,13 @@ t.test('enforce install, up: every request is judged once, by the webhook its ki
     );
   for (const e of events)
     t.ok(judgedBy(e).length <= 1, `${e.verb} ${e.objectRef?.resource} ${e.objectRef?.name}: ${judgedBy(e)}`);
-  const by = (verb: string, resource: string, name: RegExp, user?: RegExp) =>
+  const by = (verb: string, resource: string, name: RegExp, user?: RegExp, namespace = 'routing') =>
     events
       .filter(
         (e) =>
           e.verb === verb &&
-          e.objectRef?.resource === resource &&
+          e.objectRef?.namespace === namespace &&
+          e.objectRef.resource === resource &&
           name.test(e.objectRef.name ?? '') &&
           (!user || user.test(e.user.username)),
       )
@@ -174,7 +175,11 @@ t.test('enforce install, up: every request is judged once, by the webhook its ki
   );
   t.same(by('create', 'horizontalpodautoscalers', /^ghost$/), ['warn.kube-hygiene.io'], 'HPAs');
   t.same(by('delete', 'deployments', /^app$/), ['warn.kube-hygiene.io'], 'DELETE');
-  t.same(by('create', 'deployments', /^trial$/), ['audit.kube-hygiene.io'], 'a namespace in audit mode');
+  t.same(
+    by('create', 'deployments', /^trial$/, undefined, 'routing-audit'),
+    ['audit.kube-hygiene.io'],
+    'a namespace in audit mode',
+  );
 });
 
 t.test(

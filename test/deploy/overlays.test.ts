@@ -170,7 +170,7 @@ t.test('no webhook that fails closed matches a DELETE, an HPA or a controller', 
         controllers,
         /request\.userInfo\.username\.startsWith\('system:serviceaccount:kube-system:'\)\)$/,
       );
-      t.match(expression(w, 'changes-the-pod-template'), /^request\.operation != 'UPDATE' \|\|/);
+      t.match(expression(w, 'changes-a-pod-spec'), /^request\.operation != 'UPDATE' \|\|/);
     }
     t.same(
       failing.map((w) => w.name),
@@ -188,7 +188,7 @@ t.test('no webhook that fails closed matches a DELETE, an HPA or a controller', 
     Webhook,
   ];
   const rest = (warn.matchConditions as { expression: string }[])[0]!.expression;
-  const template = expression(validate, 'changes-the-pod-template')!.replace(
+  const template = expression(validate, 'changes-a-pod-spec')!.replace(
     /^request\.operation != 'UPDATE' \|\| /,
     '',
   );

@@ -243,6 +243,8 @@ t.test(
       scaledUp.some((e) => e.responseStatus?.code === 200),
       'the deployment controller scaled its ReplicaSet up',
     );
+    // A new pod-template annotation, the same pod spec: nothing the server could deny.
+    await ok('kubectl rollout restart', ['rollout', 'restart', 'deployment/api', '-n', 'ops']);
     await ok('a Deployment in a namespace in audit mode', [
       'create',
       'deployment',

@@ -7,6 +7,7 @@ import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
 import type { CertificateStore } from './certificate-store.js';
 import { describeRefusal } from './refused-reload.js';
+import { VERSION } from '../version.js';
 
 export interface HealthRouteDeps {
   readonly readiness: Readiness;
@@ -39,6 +40,7 @@ export function healthRoutes(
     const body = {
       ready: reasons.length === 0,
       ...(reasons.length && { reasons }),
+      version: VERSION,
       ...(warnings.length && { warnings }),
       policy: {
         hash: active.hash,

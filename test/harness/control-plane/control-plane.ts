@@ -23,7 +23,7 @@ export interface AuditEvent {
   readonly stage: string;
   readonly verb: string;
   readonly user: { username: string };
-  readonly objectRef?: { resource?: string; namespace?: string; name?: string };
+  readonly objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   readonly responseStatus?: { code?: number; message?: string };
   readonly annotations?: Record<string, string>;
 }
@@ -101,6 +101,9 @@ function run(binary: string, args: readonly string[], env: NodeJS.ProcessEnv, op
         resolve({ code, stdout, stderr });
       },
     );
+    // A command that exits before reading its input (the API server unreachable) closes the
+    // pipe: its exit code and stderr say what happened, not an EPIPE thrown into the test.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(options.input ?? '');
   });
 }

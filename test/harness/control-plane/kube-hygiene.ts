@@ -24,7 +24,7 @@ export interface KubeHygiene {
 }
 
 export interface KubeHygieneOptions {
-  readonly overlay: Extract<Overlay, 'audit' | 'enforce'>;
+  readonly overlay: Extract<Overlay, 'audit' | 'enforce' | 'enforce-strict-placement'>;
   /** The policy file's text (keys it changes; the rest are the embedded defaults). */
   readonly policy: string;
 }

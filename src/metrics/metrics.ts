@@ -27,6 +27,8 @@ export interface Metrics {
   readonly policyInfo: Gauge<'hash'>;
   readonly policyReloads: Counter<'result'>;
   readonly certificateReloads: Counter<'result'>;
+  /** TLS handshakes that failed: a client (the API server) that does not trust the certificate, or gave up. */
+  readonly tlsHandshakeFailures: Counter;
   /** Tells the expiry gauge which certificate is serving. */
   setCertificateNotAfter(notAfter: Date): void;
   /** Marks `hash` as the one active policy. */
@@ -107,6 +109,11 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       name: 'kube_hygiene_certificate_reloads_total',
       help: 'Serving certificate reloads, by result (refused: unusable, the old one kept serving)',
       labelNames: ['result'] as const,
+      registers,
+    }),
+    tlsHandshakeFailures: new Counter({
+      name: 'kube_hygiene_tls_handshake_failures_total',
+      help: 'TLS handshakes that failed (a caBundle that does not trust the serving certificate shows here)',
       registers,
     }),
     setCertificateNotAfter(date) {

@@ -49,6 +49,8 @@ const RBAC_KINDS = new Set([
 const WEBHOOK_KINDS = new Set(['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
 
 let rendered: Map<string, KubeObject[]> | undefined;
+/** Installs per control plane: each gets a certificate of its own (the PKI issues a name once). */
+const installs = new WeakMap<ControlPlane, number>();
 function overlayObjects(overlay: string): KubeObject[] {
   rendered ??= new Map();
   let objects = rendered.get(overlay);
@@ -79,7 +81,9 @@ export async function startKubeHygiene(
   const { name, namespace } = serviceAccount.metadata as { name: string; namespace: string };
   const kubeconfig = await plane.kubeconfigForServiceAccount(namespace, name);
   // The API server calls https://127.0.0.1:PORT: the serving certificate names that address.
-  const cert = plane.pki.server('kube-hygiene');
+  const nth = (installs.get(plane) ?? 0) + 1;
+  installs.set(plane, nth);
+  const cert = plane.pki.server(nth === 1 ? 'kube-hygiene' : `kube-hygiene-${nth}`);
   const policyFile = join(plane.dir, `policy-${options.overlay}.yaml`);
   writeFileSync(policyFile, options.policy);
 

@@ -92,7 +92,7 @@ function write(dir: string, f: Folder): CertificateFolder {
   const secret = { name: f.secretName, namespace: f.namespace, certPem, keyPem, caBundlePem: bundlePem };
   writeAtomically(dir, FILES.secret, secretManifest(secret));
   writeAtomically(dir, FILES.patch, caBundlePatch(bundlePem));
-  writeAtomically(dir, FILES.kustomization, componentKustomization());
+  writeAtomically(dir, FILES.kustomization, componentKustomization(f.secretName));
   return describe(dir, certPem, f.bundle);
 }
 

@@ -29,6 +29,8 @@ import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
 import { batchedDestination } from './server/log-destination.js';
 
+const FIRST_ROUND_WAIT_MS = 3000;
+
 export interface StartOptions {
   readonly logger?: Logger;
   readonly watch?: WatchOptions;
@@ -81,8 +83,10 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       metrics,
       ...options.watch,
     });
-  // The first round fills an empty Secret or reads the certificate, so most starts listen with it.
-  await managed?.firstRound;
+  // The first round fills an empty Secret or reads the certificate, so most starts listen with
+  // it. An API server that is slow to answer does not hold the listen (and the liveness probe)
+  // back: the placeholder serves, and /readyz stays 503 until the certificate arrives.
+  if (managed) await Promise.race([managed.firstRound, sleep(FIRST_ROUND_WAIT_MS)]);
   const policy = openPolicyStore({
     file: config.policy,
     logger,

@@ -7,9 +7,20 @@ import type { FromSchema } from 'json-schema-to-ts';
 import { ErrorCode, HygieneError } from './errors.js';
 import { formatSchemaErrors } from './schema-errors.js';
 import type { ConnectionInputs } from './cluster/connection.js';
+import { WebhookKind, type WebhookConfigurationRef } from './cluster/webhook-ca-bundle.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'number', minimum: 0, maximum: 3600 } as const;
+const duration = {
+  type: 'string',
+  pattern: '^[0-9]+(s|m|h|d)$',
+  description: 'a number and a unit: 90s, 15m, 2160h or 90d',
+} as const;
+const dnsLabel = {
+  type: 'string',
+  pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+  description: 'a DNS label (lowercase letters, digits and -)',
+} as const;
 
 export const configSchema = {
   type: 'object',
@@ -42,6 +53,17 @@ export const configSchema = {
     dev: { type: 'boolean', default: false },
     devCertsDir: { type: 'string', minLength: 1, default: '.dev-certs' },
     kubeconfig: { type: 'string', minLength: 1 },
+    certificates: { enum: ['files', 'managed'], default: 'files' },
+    namespace: { ...dnsLabel, default: 'kube-hygiene' },
+    service: { ...dnsLabel, default: 'kube-hygiene' },
+    certHosts: { type: 'string' },
+    webhookConfigurations: {
+      type: 'string',
+      default: 'validatingwebhookconfiguration/kube-hygiene,mutatingwebhookconfiguration/kube-hygiene',
+    },
+    // Renewed two thirds into their lives: the serving certificate 30 days before it ends.
+    certValidity: { ...duration, default: '2160h' },
+    caValidity: { ...duration, default: '8760h' },
   },
 } as const;
 
@@ -111,6 +133,41 @@ export const SETTINGS: Record<Key, { flag: string; env: string; help: string }> 
     env: 'KUBECONFIG',
     help: 'cluster to judge against (default: the in-cluster service account; none: cluster rules off)',
   },
+  certificates: {
+    flag: 'certificates',
+    env: 'KUBE_HYGIENE_CERTIFICATES',
+    help: "files: serve --cert/--key (default); managed: keep a CA and certificate in a Secret and the webhooks' caBundle",
+  },
+  namespace: {
+    flag: 'namespace',
+    env: 'KUBE_HYGIENE_NAMESPACE',
+    help: 'managed: the namespace this server runs in, holding its Secret and Lease (default kube-hygiene)',
+  },
+  service: {
+    flag: 'service',
+    env: 'KUBE_HYGIENE_SERVICE',
+    help: 'managed: the Service the API server calls; the certificate names <svc>.<ns>.svc (default kube-hygiene)',
+  },
+  certHosts: {
+    flag: 'cert-hosts',
+    env: 'KUBE_HYGIENE_CERT_HOSTS',
+    help: 'managed: more DNS names and IP addresses for the certificate, comma-separated',
+  },
+  webhookConfigurations: {
+    flag: 'webhook-configurations',
+    env: 'KUBE_HYGIENE_WEBHOOK_CONFIGURATIONS',
+    help: 'managed: where the CA bundle goes, comma-separated (default validatingwebhookconfiguration/kube-hygiene,mutatingwebhookconfiguration/kube-hygiene)',
+  },
+  certValidity: {
+    flag: 'cert-validity',
+    env: 'KUBE_HYGIENE_CERT_VALIDITY',
+    help: 'managed: serving certificate lifetime, as 90s, 15m, 2160h or 90d (default 2160h)',
+  },
+  caValidity: {
+    flag: 'ca-validity',
+    env: 'KUBE_HYGIENE_CA_VALIDITY',
+    help: "managed: CA lifetime, at least twice the certificate's (default 8760h)",
+  },
 };
 
 const validate = new Ajv({
@@ -118,6 +175,8 @@ const validate = new Ajv({
   useDefaults: true,
   coerceTypes: true,
   strict: false,
+  // Errors carry their schema, so a pattern's description can say what is expected.
+  verbose: true,
 }).compile<Config>(configSchema);
 
 /** Flags then environment then defaults; throws HygieneError(USAGE) listing every problem. */
@@ -145,9 +204,13 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const problems = validate(raw) ? [] : formatSchemaErrors(validate.errors);
   const config = raw as Config;
-  if (config.dev !== true && (!config.cert || !config.key)) {
+  if (config.certificates === 'managed') {
+    if (config.cert || config.key)
+      problems.push('--cert/--key and --certificates managed exclude each other: choose one source');
+    if (!problems.length) problems.push(...managedCertificateProblems(config));
+  } else if (config.dev !== true && (!config.cert || !config.key)) {
     problems.push(
-      '--cert and --key (KUBE_HYGIENE_CERT, KUBE_HYGIENE_KEY) are required, or --dev for a local certificate',
+      '--cert and --key (KUBE_HYGIENE_CERT, KUBE_HYGIENE_KEY) are required, or --certificates managed, or --dev for a local certificate',
     );
   }
   if (problems.length) {
@@ -159,6 +222,61 @@ export function readConfig(args: readonly string[], env: NodeJS.ProcessEnv = pro
     throw new HygieneError(ErrorCode.USAGE, 'invalid server settings', named);
   }
   return Object.freeze(config);
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `90s`, `15m`, `2160h`, `90d` in milliseconds (the schema has checked the form). */
+export function durationMs(text: string): number {
+  return Number(text.slice(0, -1)) * UNIT_MS[text.slice(-1) as keyof typeof UNIT_MS];
+}
+
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export interface ManagedCertificateSettings {
+  readonly namespace: string;
+  readonly service: string;
+  readonly hosts: readonly string[];
+  readonly webhookConfigurations: readonly WebhookConfigurationRef[];
+  readonly certValidityMs: number;
+  readonly caValidityMs: number;
+}
+
+const WEBHOOK_KINDS = new Set<string>(Object.values(WebhookKind));
+
+/** The managed mode's settings, read from a checked config. */
+export function managedCertificateSettings(config: Config): ManagedCertificateSettings {
+  return {
+    namespace: config.namespace,
+    service: config.service,
+    hosts: list(config.certHosts),
+    webhookConfigurations: list(config.webhookConfigurations).map((ref) => {
+      const [kind, name] = ref.split('/') as [WebhookKind, string];
+      return { kind, name };
+    }),
+    certValidityMs: durationMs(config.certValidity),
+    caValidityMs: durationMs(config.caValidity),
+  };
+}
+
+function managedCertificateProblems(config: Config): string[] {
+  const problems = list(config.webhookConfigurations)
+    .filter((ref) => {
+      const [kind, name, ...rest] = ref.split('/');
+      return !WEBHOOK_KINDS.has(kind ?? '') || !name || rest.length > 0;
+    })
+    .map(
+      (ref) =>
+        `webhookConfigurations: "${ref}" is not validatingwebhookconfiguration/NAME or mutatingwebhookconfiguration/NAME`,
+    );
+  const { certValidityMs, caValidityMs } = managedCertificateSettings(config);
+  if (certValidityMs < 10_000) problems.push('certValidity: must be 10s or more');
+  if (caValidityMs < 2 * certValidityMs) problems.push('caValidity: must be at least twice certValidity');
+  return problems;
 }
 
 /**

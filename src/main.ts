@@ -5,7 +5,13 @@ import { realpathSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { configHelp, connectionInputs, readConfig, type Config } from './config.js';
+import {
+  configHelp,
+  connectionInputs,
+  managedCertificateSettings,
+  readConfig,
+  type Config,
+} from './config.js';
 import { chooseConnection, type ConnectionSource } from './cluster/connection.js';
 import type { ClusterViewOptions } from './cluster/view.js';
 import { ensureDevCertificates } from './certs/dev.js';
@@ -13,6 +19,7 @@ import { HygieneError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
 import { openCertificateStore } from './server/certificate-store.js';
+import { openManagedCertificates } from './server/managed-certificates-source.js';
 import { buildMetricsServer } from './server/metrics-server.js';
 import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
 import { Readiness, type ReadinessCheck } from './server/readiness.js';
@@ -21,6 +28,8 @@ import { clusterCacheCheck, openClusterSource, type ConnectedCluster } from './s
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
 import { batchedDestination } from './server/log-destination.js';
+
+const FIRST_ROUND_WAIT_MS = 3000;
 
 export interface StartOptions {
   readonly logger?: Logger;
@@ -57,16 +66,27 @@ export function createLogger(level: string, destination: DestinationStream = bat
 }
 
 export async function start(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  if (!config.cert || !config.key) throw new Error('start() needs config.cert and config.key');
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? createMetrics();
-  const certificates = openCertificateStore({
-    certFile: config.cert,
-    keyFile: config.key,
-    logger,
-    metrics,
-    ...options.watch,
-  });
+  const connection = options.connection ?? chooseConnection(connectionInputs(config, {}));
+  const managed =
+    config.certificates === 'managed'
+      ? openManagedCertificates(connection, managedCertificateSettings(config), logger, metrics)
+      : undefined;
+  if (!managed && (!config.cert || !config.key)) throw new Error('start() needs config.cert and config.key');
+  const certificates =
+    managed ??
+    openCertificateStore({
+      certFile: config.cert!,
+      keyFile: config.key!,
+      logger,
+      metrics,
+      ...options.watch,
+    });
+  // The first round fills an empty Secret or reads the certificate, so most starts listen with
+  // it. An API server that is slow to answer does not hold the listen (and the liveness probe)
+  // back: the placeholder serves, and /readyz stays 503 until the certificate arrives.
+  if (managed) await Promise.race([managed.firstRound, sleep(FIRST_ROUND_WAIT_MS)]);
   const policy = openPolicyStore({
     file: config.policy,
     logger,
@@ -76,18 +96,20 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   });
   let cluster: ConnectedCluster | undefined;
   try {
-    cluster = openClusterSource(options.connection ?? chooseConnection(connectionInputs(config, {})), {
+    cluster = openClusterSource(connection, {
       policy,
       logger,
       metrics,
       viewOptions: options.cluster,
     });
   } catch (err) {
+    await managed?.stop();
     certificates.close();
     policy.close();
     throw err;
   }
   const readiness = new Readiness();
+  if (managed) readiness.addCheck('certificate', managed.readiness);
   for (const [name, check] of Object.entries(options.readinessChecks ?? {})) readiness.addCheck(name, check);
   const view = cluster?.view;
   if (view) readiness.addCheck('cluster cache', clusterCacheCheck(view, logger));
@@ -122,6 +144,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     await app.listen({ port: config.port, host: config.host });
     await metricsApp.listen({ port: config.metricsPort, host: config.host });
   } catch (err) {
+    await managed?.stop();
     certificates.close();
     policy.close();
     await Promise.allSettled([app.close(), metricsApp.close(), view?.stop()]);
@@ -164,7 +187,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     }
     certificates.close();
     policy.close();
-    await Promise.all([metricsApp.close(), view?.stop()]);
+    await Promise.all([metricsApp.close(), view?.stop(), managed?.stop()]);
     logger.info({ clean }, 'stopped');
     return clean;
   };
@@ -192,7 +215,9 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   let config = readConfig(args);
   const dev =
-    config.dev && (!config.cert || !config.key) ? ensureDevCertificates(config.devCertsDir) : undefined;
+    config.dev && config.certificates === 'files' && (!config.cert || !config.key)
+      ? ensureDevCertificates(config.devCertsDir)
+      : undefined;
   if (dev) config = Object.freeze({ ...config, cert: dev.certFile, key: dev.keyFile });
   const logger = createLogger(config.logLevel);
   if (dev) logger.info({ dir: dev.dir, generated: dev.generated }, 'development certificate in use');

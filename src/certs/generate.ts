@@ -27,8 +27,11 @@ export interface IssuedCertificate {
 
 export interface CaOptions {
   readonly commonName?: string;
+  /** Days; fractions allow the short lifetimes tests use. */
   readonly validityDays?: number;
   readonly keyType?: KeyType;
+  /** Start of validity; defaults to five minutes ago so a skewed clock still accepts it. */
+  readonly notBefore?: Date;
 }
 
 export interface ServingOptions {
@@ -52,7 +55,7 @@ export function generateCa(options: CaOptions = {}): IssuedCertificate {
     subject: name,
     issuer: name,
     publicKey,
-    notBefore: new Date(Date.now() - CLOCK_SKEW_MS),
+    notBefore: options.notBefore ?? new Date(Date.now() - CLOCK_SKEW_MS),
     validityDays,
     signer: keys.privateKey,
     extensions: [

@@ -92,7 +92,7 @@ function write(dir: string, f: Folder): CertificateFolder {
   const secret = { name: f.secretName, namespace: f.namespace, certPem, keyPem, caBundlePem: bundlePem };
   writeAtomically(dir, FILES.secret, secretManifest(secret));
   writeAtomically(dir, FILES.patch, caBundlePatch(bundlePem));
-  writeAtomically(dir, FILES.kustomization, componentKustomization());
+  writeAtomically(dir, FILES.kustomization, componentKustomization(f.secretName));
   return describe(dir, certPem, f.bundle);
 }
 
@@ -117,11 +117,11 @@ function dnsNamesOf(cert: X509Certificate): string[] {
  * Unique per CA: during a CA rotation two CAs are trusted at once, and a verifier that picks the
  * issuer by name (OpenSSL does) must not find the wrong one.
  */
-const caName = (namespace: string) =>
+export const uniqueCaName = (namespace: string) =>
   `kube-hygiene CA ${namespace} ${new Date().toISOString().slice(0, 10)} ${randomBytes(4).toString('hex')}`;
 
 /** PEM with LF line endings (forge writes CRLF): files diff cleanly and bundles compare equal. */
-const lf = (pem: string) => pem.replace(/\r\n/g, '\n');
+export const lf = (pem: string) => pem.replace(/\r\n/g, '\n');
 
 export function generateWebhookCertificates(o: GenerateOptions): CertificateFolder {
   if (!o.force && existsSync(join(o.dir, FILES.caKey))) {
@@ -133,7 +133,7 @@ export function generateWebhookCertificates(o: GenerateOptions): CertificateFold
   const target = o.target ?? DEFAULT_TARGET;
   const keyType = o.keyType ?? KeyType.rsa2048;
   const ca = generateCa({
-    commonName: caName(target.namespace),
+    commonName: uniqueCaName(target.namespace),
     validityDays: o.caValidityDays ?? 3650,
     keyType,
   });
@@ -205,7 +205,7 @@ export function rotateWebhookCertificates(o: RotateOptions): CertificateFolder {
   const now = Date.now();
   if (o.newCa) {
     const ca = generateCa({
-      commonName: caName(folder.namespace),
+      commonName: uniqueCaName(folder.namespace),
       validityDays: o.caValidityDays ?? 3650,
       keyType: o.keyType ?? keyTypeOf(folder.ca.keyPem),
     });

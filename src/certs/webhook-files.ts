@@ -68,18 +68,54 @@ export function caBundlePatch(caBundlePem: string): string {
     .join('---\n');
 }
 
+/** Where the Deployment mounts the Secret (the same in deploy/components/cert-manager). */
+export const MOUNT_PATH = '/etc/kube-hygiene/tls';
+
+/**
+ * The Deployment's side of a provided certificate: the Secret mounted, and the server told to
+ * serve its files (deploy/base has no certificate of its own: each source brings its wiring).
+ */
+export function deploymentPatch(secretName: string): string {
+  return stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'kube-hygiene' },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'kube-hygiene',
+              env: [
+                { name: 'KUBE_HYGIENE_CERT', value: `${MOUNT_PATH}/tls.crt` },
+                { name: 'KUBE_HYGIENE_KEY', value: `${MOUNT_PATH}/tls.key` },
+              ],
+              volumeMounts: [{ name: 'tls', mountPath: MOUNT_PATH, readOnly: true }],
+            },
+          ],
+          volumes: [{ name: 'tls', secret: { secretName } }],
+        },
+      },
+    },
+  });
+}
+
 export const SECRET_FILE = 'secret.yaml';
 export const PATCH_FILE = 'ca-bundle-patch.yaml';
 
-/** A kustomize Component, so an overlay adds the Secret and the bundle with one line. */
-export function componentKustomization(): string {
+/**
+ * A kustomize Component, so an overlay adds the Secret, its mount and the bundle with one line.
+ * The Deployment patch is inline: a partial Deployment in a file of its own would be judged by
+ * `kube-hygiene check deploy/`.
+ */
+export function componentKustomization(secretName: string): string {
   return [
     '# Written by certs-scripts/generate and certs-scripts/rotate: holds a private key, never commit it.',
     stringify({
       apiVersion: 'kustomize.config.k8s.io/v1alpha1',
       kind: 'Component',
       resources: [SECRET_FILE],
-      patches: [{ path: PATCH_FILE }],
+      patches: [{ path: PATCH_FILE }, { patch: deploymentPatch(secretName) }],
     }),
   ].join('\n');
 }

@@ -18,8 +18,8 @@ const HELP = `usage: kube-hygiene certs generate [options]
 generate: a CA and a serving certificate for the webhook Service, with the SANs
   <svc>, <svc>.<ns>, <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local. Writes into --out:
   ca.crt, ca.key, ca-bundle.crt, tls.crt, tls.key (keys 0600), secret.yaml (kubernetes.io/tls),
-  ca-bundle-patch.yaml (caBundle of both webhook configurations) and kustomization.yaml
-  (a kustomize Component the audit and enforce overlays include).
+  ca-bundle-patch.yaml (caBundle of both webhook configurations) and kustomization.yaml (a
+  kustomize Component that also mounts the Secret; the provided-certificates overlay includes it).
   --out DIR            folder to write (default ${DEFAULT_DIR})
   --service NAME       Service name (default ${DEFAULT_TARGET.service})
   --namespace NS       namespace (default ${DEFAULT_TARGET.namespace})
@@ -37,7 +37,7 @@ rotate: a new serving certificate from the same CA, for the same names; the serv
   --retire-old-ca      3. trust the new CA only
   --out DIR, --days N, --ca-days N, --key-type TYPE as above (default: the current key type)
 
-Then: kubectl apply -k deploy/overlays/<audit|enforce>`;
+Then: kubectl apply -k deploy/overlays/provided-certificates`;
 
 const OPTIONS = {
   out: { type: 'string' },
@@ -119,7 +119,9 @@ export async function certs(args: string[]): Promise<number> {
         secretName: name('secret', values.secret, DEFAULT_SECRET_NAME),
         force: values.force === true,
       });
-      process.stdout.write(report('wrote', folder) + '\nnext: kubectl apply -k deploy/overlays/audit\n');
+      process.stdout.write(
+        report('wrote', folder) + '\nnext: kubectl apply -k deploy/overlays/provided-certificates\n',
+      );
       return 0;
     }
     if (action === 'rotate') {

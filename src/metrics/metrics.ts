@@ -46,6 +46,8 @@ export interface Metrics {
   /** 1 while the certificate and key on disk are refused (the previous pair serving), else 0. */
   readonly certificateReloadFailed: Gauge;
   readonly connectionsClosed: Counter<'reason'>;
+  /** TLS handshakes that failed: a client (the API server) that does not trust the certificate, or gave up. */
+  readonly tlsHandshakeFailures: Counter;
   /** Tells the expiry gauge which certificate is serving. */
   setCertificateNotAfter(notAfter: Date): void;
   /** Marks `hash` as the one active policy. */
@@ -171,6 +173,11 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
       'reason',
       Object.values(ConnectionClose),
     ),
+    tlsHandshakeFailures: new Counter({
+      name: 'kube_hygiene_tls_handshake_failures_total',
+      help: 'TLS handshakes that failed (a caBundle that does not trust the serving certificate shows here)',
+      registers,
+    }),
     setCertificateNotAfter(date) {
       notAfter = date;
     },

@@ -79,6 +79,12 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
     metrics,
     maxConnections: deps.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   });
+  // An API server whose caBundle does not trust the certificate aborts the handshake with an
+  // alert: counted, so a rotation that goes wrong shows before the failure policy hides it.
+  app.server.on('tlsClientError', (err, socket) => {
+    metrics.tlsHandshakeFailures.inc();
+    logger.debug({ reason: err.message, remote: socket.remoteAddress }, 'TLS handshake failed');
+  });
   // Fastify accepts text/plain by default; an AdmissionReview is JSON and nothing else.
   app.removeContentTypeParser('text/plain');
 

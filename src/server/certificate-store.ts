@@ -19,27 +19,37 @@ export interface ServingCertificate {
 
 /** Reads and checks a certificate/key pair; throws an Error saying what is wrong with it. */
 export function loadCertificate(certFile: string, keyFile: string): ServingCertificate {
-  const cert = readFileSync(certFile, 'utf8');
-  const key = readFileSync(keyFile, 'utf8');
+  return checkCertificate(readFileSync(certFile, 'utf8'), readFileSync(keyFile, 'utf8'), {
+    cert: certFile,
+    key: keyFile,
+  });
+}
+
+/** Checks a PEM pair before it serves; `from` names where each part came from, for the error. */
+export function checkCertificate(
+  cert: string,
+  key: string,
+  from: { readonly cert: string; readonly key: string },
+): ServingCertificate {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
   } catch (err) {
-    throw new Error(`${certFile} is not a PEM certificate (${(err as Error).message})`, { cause: err });
+    throw new Error(`${from.cert} is not a PEM certificate (${(err as Error).message})`, { cause: err });
   }
   let privateKey;
   try {
     privateKey = createPrivateKey(key);
   } catch (err) {
-    throw new Error(`${keyFile} is not a PEM private key (${(err as Error).message})`, { cause: err });
+    throw new Error(`${from.key} is not a PEM private key (${(err as Error).message})`, { cause: err });
   }
   if (!x509.checkPrivateKey(privateKey)) {
     throw new Error(
-      `${keyFile} does not belong to the certificate in ${certFile} (a half-written rotation?)`,
+      `${from.key} does not belong to the certificate in ${from.cert} (a half-written rotation?)`,
     );
   }
   const notAfter = new Date(x509.validTo);
-  if (notAfter.getTime() <= Date.now()) throw new Error(`${certFile} expired at ${notAfter.toISOString()}`);
+  if (notAfter.getTime() <= Date.now()) throw new Error(`${from.cert} expired at ${notAfter.toISOString()}`);
   createSecureContext({ cert, key }); // what TLS itself would reject (unsupported key, bad chain)
   return { cert, key, notAfter, fingerprint: x509.fingerprint256, subjectAltName: x509.subjectAltName ?? '' };
 }

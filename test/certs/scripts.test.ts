@@ -105,7 +105,18 @@ t.test('generate: files, modes, SANs, chain and expiry, checked by Node and open
         Buffer.from(p.webhooks[0].clientConfig.caBundle, 'base64').toString(),
         read(dir, 'ca-bundle.crt'),
       );
-    t.match(parse(read(dir, 'kustomization.yaml')), { kind: 'Component', resources: ['secret.yaml'] });
+    const component = parse(read(dir, 'kustomization.yaml'));
+    t.match(component, { kind: 'Component', resources: ['secret.yaml'] });
+    t.match(
+      parse(component.patches[1].patch),
+      {
+        kind: 'Deployment',
+        spec: {
+          template: { spec: { volumes: [{ name: 'tls', secret: { secretName: 'kube-hygiene-tls' } }] } },
+        },
+      },
+      'and mounts it: deploy/base has no certificate of its own',
+    );
   }
 });
 

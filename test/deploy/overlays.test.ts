@@ -1,13 +1,25 @@
-// Every overlay rendered with `kubectl kustomize` from a copy of deploy/ holding certificates made
-// by certs-scripts/generate: each object valid against the Kubernetes OpenAPI schemas, and the
-// properties that keep a cluster safe and the webhook reachable, asserted on what would be applied.
+// Every overlay rendered with `kubectl kustomize` from a copy of deploy/ (certificates made by
+// certs-scripts/generate for the one overlay that takes them): each object valid against the
+// Kubernetes OpenAPI schemas, and the properties that keep a cluster safe and the webhook
+// reachable, asserted on what would be applied.
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePolicy } from '../../src/policy/load.js';
 import { splitPemBundle } from '../../src/certs/webhook-certs.js';
-import { OVERLAYS, deployCopy, find, render, type KubeObject, type Overlay } from './render.js';
+import { MANAGED_LEASE, MANAGED_SECRET } from '../../src/certs/managed-state.js';
+import { managedCertificateSettings } from '../../src/config.js';
+import {
+  OVERLAYS,
+  PLAIN_OVERLAYS,
+  deployCopy,
+  find,
+  render,
+  serverConfigOf,
+  type KubeObject,
+  type Overlay,
+} from './render.js';
 import { schemaErrors } from './schemas.js';
 
 const deployDir = deployCopy();
@@ -210,6 +222,7 @@ t.test('the policy mode of each overlay, loaded by the server’s own policy loa
     enforce: 'enforce',
     'enforce-strict-placement': 'enforce',
     'cert-manager': 'audit',
+    'provided-certificates': 'audit',
   };
   for (const overlay of OVERLAYS) {
     const configMap = find(rendered[overlay], 'ConfigMap', 'kube-hygiene-policy');
@@ -218,26 +231,98 @@ t.test('the policy mode of each overlay, loaded by the server’s own policy loa
   }
 });
 
-t.test('certificates: the script-made Secret and caBundle, or cert-manager’s', async (t) => {
-  for (const overlay of ['audit', 'enforce'] as const) {
-    const secret = find(rendered[overlay], 'Secret', 'kube-hygiene-tls');
-    t.equal(secret.type, 'kubernetes.io/tls');
-    const data = secret.data as Record<string, string>;
-    const leaf = new X509Certificate(Buffer.from(data['tls.crt']!, 'base64'));
-    t.equal(
-      leaf.checkHost('kube-hygiene.kube-hygiene.svc'),
-      'kube-hygiene.kube-hygiene.svc',
-      `${overlay}: SAN`,
+t.test('a fresh clone: the plain overlays render with no deploy/certs', async (t) => {
+  const fresh = deployCopy({ certs: false });
+  for (const overlay of PLAIN_OVERLAYS) t.same(render(fresh, overlay), rendered[overlay], overlay);
+  t.throws(() => render(fresh, 'provided-certificates'), 'only the provided-certificates overlay needs it');
+});
+
+t.test('managed certificates: an empty Secret and Lease, RBAC by name, the server told where', async (t) => {
+  for (const overlay of PLAIN_OVERLAYS) {
+    const objects = rendered[overlay];
+    const config = serverConfigOf(objects);
+    t.equal(config.certificates, 'managed', `${overlay}: the server manages its certificates`);
+    t.equal(config.cert, undefined);
+    const settings = managedCertificateSettings(config);
+    t.equal(settings.namespace, 'kube-hygiene');
+    t.equal(settings.service, find(objects, 'Service').metadata.name, 'the certificate names the Service');
+    const secret = find(objects, 'Secret', MANAGED_SECRET) as any;
+    t.same([secret.metadata.namespace, secret.type, secret.data], ['kube-hygiene', 'Opaque', undefined]);
+    const lease = find(objects, 'Lease', MANAGED_LEASE) as any;
+    t.same([lease.metadata.namespace, lease.spec], ['kube-hygiene', undefined], 'shipped empty');
+    t.notOk(
+      objects.some((o) => o.kind === 'Secret' && o.metadata.name === 'kube-hygiene-tls'),
+      'no provided certificate',
     );
-    for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
-      const bundle = Buffer.from(
-        webhooksOf(rendered[overlay], kind)[0]!.clientConfig.caBundle,
-        'base64',
-      ).toString();
-      t.equal(bundle, caBundle, `${overlay} ${kind}: caBundle is ca-bundle.crt`);
-      t.ok(leaf.verify(new X509Certificate(splitPemBundle(bundle)[0]!).publicKey), 'and it signed tls.crt');
+    const deployment = find(objects, 'Deployment') as any;
+    t.same(
+      deployment.spec.template.spec.volumes.map((v: any) => v.name),
+      ['policy', 'registry-credentials', 'tmp'],
+    );
+
+    const configurations = objects
+      .filter((o) => o.kind.endsWith('WebhookConfiguration'))
+      .map((o) => ({ kind: o.kind.toLowerCase(), name: o.metadata.name }));
+    const text = (refs: readonly { kind: string; name: string }[]) =>
+      refs.map((r) => `${r.kind}/${r.name}`).sort();
+    t.same(
+      text(settings.webhookConfigurations),
+      text(configurations),
+      'the bundle goes to every webhook configuration',
+    );
+    for (const o of objects.filter((o) => o.kind.endsWith('WebhookConfiguration')))
+      for (const w of o.webhooks as Webhook[])
+        t.notOk(w.clientConfig.caBundle, `${w.name}: the server writes it`);
+
+    const role = find(objects, 'Role', 'kube-hygiene-certificates') as any;
+    t.same(role.rules, [
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [MANAGED_SECRET], verbs: ['get', 'update'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: [MANAGED_LEASE],
+        verbs: ['get', 'update'],
+      },
+    ]);
+    const webhookRole = find(objects, 'ClusterRole', 'kube-hygiene-webhook-ca-bundle') as any;
+    t.same(webhookRole.rules, [
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'],
+        resourceNames: [...new Set(configurations.map((c) => c.name))],
+        verbs: ['get', 'update'],
+      },
+    ]);
+    for (const [kind, name] of [
+      ['RoleBinding', 'kube-hygiene-certificates'],
+      ['ClusterRoleBinding', 'kube-hygiene-webhook-ca-bundle'],
+    ] as const) {
+      const binding = find(objects, kind, name) as any;
+      t.same(binding.subjects, [{ kind: 'ServiceAccount', name: 'kube-hygiene', namespace: 'kube-hygiene' }]);
+      t.equal(binding.roleRef.name, name);
     }
   }
+});
+
+t.test('provided certificates: the script-made Secret mounted, and its caBundle', async (t) => {
+  const objects = rendered['provided-certificates'];
+  const secret = find(objects, 'Secret', 'kube-hygiene-tls');
+  t.equal(secret.type, 'kubernetes.io/tls');
+  const data = secret.data as Record<string, string>;
+  const leaf = new X509Certificate(Buffer.from(data['tls.crt']!, 'base64'));
+  t.equal(leaf.checkHost('kube-hygiene.kube-hygiene.svc'), 'kube-hygiene.kube-hygiene.svc', 'SAN');
+  for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+    const bundle = Buffer.from(webhooksOf(objects, kind)[0]!.clientConfig.caBundle, 'base64').toString();
+    t.equal(bundle, caBundle, `${kind}: caBundle is ca-bundle.crt`);
+    t.ok(leaf.verify(new X509Certificate(splitPemBundle(bundle)[0]!).publicKey), 'and it signed tls.crt');
+  }
+  t.notOk(
+    objects.some((o) => o.kind === 'Lease'),
+    'nothing of the managed mode',
+  );
+});
+
+t.test('cert-manager: its Certificates and CA injection, the Secret it issues mounted', async (t) => {
   const cm = rendered['cert-manager'];
   t.notOk(
     cm.some((o) => o.kind === 'Secret'),
@@ -263,6 +348,24 @@ t.test('certificates: the script-made Secret and caBundle, or cert-manager’s',
       'kube-hygiene/kube-hygiene-serving',
     );
     t.notOk(webhooksOf(cm, kind)[0]!.clientConfig.caBundle, `${kind}: caBundle left to the CA injector`);
+  }
+  t.same(
+    find(cm, 'Deployment'),
+    find(rendered['provided-certificates'], 'Deployment'),
+    'the same Deployment as with provided certificates',
+  );
+});
+
+t.test('a mounted certificate is what the server is told to serve', async (t) => {
+  for (const overlay of ['cert-manager', 'provided-certificates'] as const) {
+    const objects = rendered[overlay];
+    const config = serverConfigOf(objects);
+    t.equal(config.certificates, 'files', overlay);
+    const pod = (find(objects, 'Deployment') as any).spec.template.spec;
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === 'tls').mountPath;
+    t.equal(config.cert, `${mount}/tls.crt`);
+    t.equal(config.key, `${mount}/tls.key`);
+    t.equal(pod.volumes.find((v: any) => v.name === 'tls').secret.secretName, 'kube-hygiene-tls');
   }
 });
 
@@ -355,15 +458,11 @@ t.test(
         ],
         'the server’s default ports',
       );
-      // The files the server is told to read are where the volumes are mounted.
-      const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
+      // The policy the server is told to read is where its volume is mounted.
       const mountOf = (volume: string) =>
         container.volumeMounts.find((m: any) => m.name === volume).mountPath;
       const volume = (name: string) => pod.volumes.find((v: any) => v.name === name);
-      t.equal(env.KUBE_HYGIENE_CERT, `${mountOf('tls')}/tls.crt`);
-      t.equal(env.KUBE_HYGIENE_KEY, `${mountOf('tls')}/tls.key`);
-      t.equal(env.KUBE_HYGIENE_POLICY, `${mountOf('policy')}/policy.yaml`);
-      t.equal(volume('tls').secret.secretName, 'kube-hygiene-tls');
+      t.equal(serverConfigOf(objects).policy, `${mountOf('policy')}/policy.yaml`);
       t.equal(volume('policy').configMap.name, 'kube-hygiene-policy');
       t.equal(pod.serviceAccountName, find(objects, 'ServiceAccount').metadata.name);
 
@@ -383,16 +482,23 @@ t.test(
 );
 
 t.test(
-  'RBAC: read-only, exactly what the cluster view reads; secrets only with the opt-in component',
+  'RBAC: read-only, exactly what the cluster view reads; writes only by name, for managed certificates',
   async (t) => {
     for (const overlay of OVERLAYS) {
       const objects = rendered[overlay];
       const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
       t.same(
-        roles.map((r) => r.metadata.name),
-        ['kube-hygiene'],
+        roles.map((r) => r.metadata.name).sort(),
+        (PLAIN_OVERLAYS as readonly string[]).includes(overlay)
+          ? ['kube-hygiene', 'kube-hygiene-certificates', 'kube-hygiene-webhook-ca-bundle']
+          : ['kube-hygiene'],
+        overlay,
       );
-      const grants = (roles[0]!.rules as any[])
+      for (const role of roles)
+        for (const rule of role.rules as any[])
+          if (rule.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)))
+            t.ok(rule.resourceNames?.length, `${role.metadata.name}: ${rule.verbs} only on named objects`);
+      const grants = (find(objects, 'ClusterRole', 'kube-hygiene').rules as any[])
         .flatMap((r) =>
           (r.apiGroups as string[]).flatMap((g) =>
             (r.resources as string[]).map((res) => `${g || 'core'}/${res}: ${r.verbs.join(',')}`),

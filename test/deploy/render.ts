@@ -1,13 +1,23 @@
-// Renders deploy/ overlays the way an operator installs them: a copy of deploy/ with certificates
-// from certs-scripts/generate in deploy/certs, then `kubectl kustomize` (kustomize v5).
+// Renders deploy/ overlays the way an operator installs them: a copy of deploy/ (with
+// certificates from certs-scripts/generate in deploy/certs, for the overlay that takes provided
+// certificates), then `kubectl kustomize` (kustomize v5).
 import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { readConfig, type Config } from '../../src/config.js';
 import { REPO } from '../harness/server-process.js';
 import { tempDir } from '../harness/tls.js';
 
-export const OVERLAYS = ['audit', 'enforce', 'enforce-strict-placement', 'cert-manager'] as const;
+export const OVERLAYS = [
+  'audit',
+  'enforce',
+  'enforce-strict-placement',
+  'cert-manager',
+  'provided-certificates',
+] as const;
+/** The overlays a fresh clone installs as it is: the server manages its certificates. */
+export const PLAIN_OVERLAYS = ['audit', 'enforce'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 export interface KubeObject {
@@ -38,20 +48,20 @@ export function kubectlWithKustomize(): string {
   return 'kubectl';
 }
 
-/** A copy of deploy/ with deploy/certs written by the real script. */
-export function deployCopy(extraGenerateArgs: string[] = []): string {
+/**
+ * A copy of deploy/ as in a fresh clone, plus (unless `certs: false`) deploy/certs written by the
+ * real script. A developer's own deploy/certs is never copied.
+ */
+export function deployCopy({ certs = true }: { certs?: boolean } = {}): string {
   const root = tempDir('kube-hygiene-deploy-');
   cpSync(join(REPO, 'deploy'), join(root, 'deploy'), {
     recursive: true,
     filter: (src) => !src.startsWith(join(REPO, 'deploy/certs')),
   });
-  execFileSync(
-    join(REPO, 'certs-scripts/generate'),
-    ['--out', join(root, 'deploy/certs'), ...extraGenerateArgs],
-    {
+  if (certs)
+    execFileSync(join(REPO, 'certs-scripts/generate'), ['--out', join(root, 'deploy/certs')], {
       encoding: 'utf8',
-    },
-  );
+    });
   return join(root, 'deploy');
 }
 
@@ -68,4 +78,19 @@ export function find(objects: KubeObject[], kind: string, name?: string): KubeOb
   const found = objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   if (!found) throw new Error(`no ${kind}${name ? ` ${name}` : ''} in the rendered overlay`);
   return found;
+}
+
+/** The server's settings as the overlay's Deployment gives them, read by the server's own reader. */
+export function serverConfigOf(objects: KubeObject[]): Config {
+  const deployment = find(objects, 'Deployment', 'kube-hygiene');
+  const { namespace } = deployment.metadata;
+  type Env = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } };
+  const spec = deployment.spec as { template: { spec: { containers: { env: Env[] }[] } } };
+  const env = Object.fromEntries(
+    spec.template.spec.containers[0]!.env.map((e) => [
+      e.name,
+      e.value ?? (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace' ? namespace : undefined),
+    ]),
+  );
+  return readConfig([], env);
 }

@@ -1,8 +1,10 @@
 // The API server's side of an install: from a rendered overlay it knows only the webhook
 // configurations (service, path, caBundle) and the pods run only what the Secret and ConfigMap
-// give them. The real server is started with exactly those, and called the way the API server
-// calls it: TLS trusting the caBundle alone, servername <service>.<namespace>.svc, the path and
-// ?timeout from the configuration. The answers follow the overlay's mode; patches apply.
+// give them. The real server is started with exactly those (for the managed overlays: the
+// certificate and bundle the server would write, for the names the Deployment's settings give),
+// and called the way the API server calls it: TLS trusting the caBundle alone, servername
+// <service>.<namespace>.svc, the path and ?timeout from the configuration. The answers follow the
+// overlay's mode; patches apply.
 import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +12,12 @@ import { request as httpsRequest } from 'node:https';
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { EPHEMERAL_LOOPBACK, REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
 import { tempDir } from '../harness/tls.js';
-import { deployCopy, find, render, type KubeObject } from './render.js';
+import { deployCopy, find, render, serverConfigOf, type KubeObject } from './render.js';
+import { managedCertificateSettings } from '../../src/config.js';
+import { applyStep } from '../../src/certs/managed-steps.js';
+import { bundlePem } from '../../src/certs/managed-state.js';
+import { StepKind } from '../../src/certs/renewal.js';
+import { serviceDnsNames } from '../../src/certs/webhook-files.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML and reviews are read field by field */
 interface Answer {
@@ -54,12 +61,43 @@ function call(port: number, webhook: any, review: object): Promise<Answer> {
   });
 }
 
-/** Starts `kube-hygiene serve` with the certificate and policy the overlay would mount. */
+/**
+ * The serving pair: the provided Secret's, or for managed certificates the one the server makes
+ * (src/certs/managed-steps.ts, for the names its settings give), with its bundle written into the
+ * webhook configurations as the server writes it.
+ */
+function installedCertificate(objects: KubeObject[]): { cert: Buffer; key: Buffer } {
+  const provided = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'kube-hygiene-tls');
+  if (provided) {
+    const data = provided.data as Record<string, string>;
+    return { cert: Buffer.from(data['tls.crt']!, 'base64'), key: Buffer.from(data['tls.key']!, 'base64') };
+  }
+  const { namespace, service, hosts } = managedCertificateSettings(serverConfigOf(objects));
+  const state = applyStep(
+    undefined,
+    StepKind.create,
+    {
+      namespace,
+      commonName: `${service}.${namespace}.svc`,
+      dnsNames: [...serviceDnsNames({ service, namespace }), ...hosts],
+      ipAddresses: [],
+      certValidityMs: 3_600_000,
+      caValidityMs: 7_200_000,
+    },
+    Date.now(),
+  );
+  for (const o of objects.filter((o) => o.kind.endsWith('WebhookConfiguration')))
+    for (const w of o.webhooks as any[])
+      w.clientConfig.caBundle = Buffer.from(bundlePem(state)).toString('base64');
+  return { cert: Buffer.from(state.serving.pem), key: Buffer.from(state.serving.keyPem) };
+}
+
+/** Starts `kube-hygiene serve` with the certificate and policy the overlay would give it. */
 async function serveAsInstalled(t: Test, objects: KubeObject[]): Promise<number> {
   const dir = tempDir();
-  const secret = find(objects, 'Secret', 'kube-hygiene-tls').data as Record<string, string>;
-  for (const name of ['tls.crt', 'tls.key'])
-    writeFileSync(join(dir, name), Buffer.from(secret[name]!, 'base64'), { mode: 0o600 });
+  const { cert, key } = installedCertificate(objects);
+  writeFileSync(join(dir, 'tls.crt'), cert, { mode: 0o600 });
+  writeFileSync(join(dir, 'tls.key'), key, { mode: 0o600 });
   const policy = find(objects, 'ConfigMap', 'kube-hygiene-policy').data as Record<string, string>;
   writeFileSync(join(dir, 'policy.yaml'), policy['policy.yaml']!);
   const server = spawnServer([
@@ -102,9 +140,10 @@ const podReview = {
   },
 };
 
-for (const overlay of ['audit', 'enforce'] as const) {
+const deployDir = deployCopy();
+for (const overlay of ['audit', 'enforce', 'provided-certificates'] as const) {
   t.test(`${overlay} overlay: the webhooks as the API server reaches them`, async (t) => {
-    const objects = render(deployCopy(), overlay);
+    const objects = render(deployDir, overlay);
     const port = await serveAsInstalled(t, objects);
     const [validate] = find(objects, 'ValidatingWebhookConfiguration').webhooks as any[];
     const [mutate] = find(objects, 'MutatingWebhookConfiguration').webhooks as any[];

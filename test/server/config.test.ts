@@ -1,7 +1,7 @@
 // `serve` settings: flag, then environment variable, then default; every mistake reported with
 // both of its names.
 import t from 'tap';
-import { readConfig, SETTINGS } from '../../src/config.js';
+import { durationMs, managedCertificateSettings, readConfig, SETTINGS } from '../../src/config.js';
 import { ErrorCode, HygieneError } from '../../src/errors.js';
 
 const CERT = ['--cert', '/etc/tls/tls.crt', '--key', '/etc/tls/tls.key'];
@@ -73,4 +73,68 @@ t.test('every setting has a flag and an environment variable', async (t) => {
     t.match(s.flag, /^[a-z][a-z-]+$/, key);
     t.match(s.env, /^(KUBE_HYGIENE_[A-Z_]+|LOG_LEVEL|KUBECONFIG)$/, key);
   }
+});
+
+t.test('managed certificates: no --cert/--key, the defaults the deploy/ component expects', async (t) => {
+  const config = readConfig([], { KUBE_HYGIENE_CERTIFICATES: 'managed', KUBE_HYGIENE_NAMESPACE: 'hygiene' });
+  t.match(config, { certificates: 'managed', namespace: 'hygiene', service: 'kube-hygiene' });
+  t.same(managedCertificateSettings(config), {
+    namespace: 'hygiene',
+    service: 'kube-hygiene',
+    hosts: [],
+    webhookConfigurations: [
+      { kind: 'validatingwebhookconfiguration', name: 'kube-hygiene' },
+      { kind: 'mutatingwebhookconfiguration', name: 'kube-hygiene' },
+    ],
+    certValidityMs: 90 * 86_400_000,
+    caValidityMs: 365 * 86_400_000,
+  });
+  const short = readConfig(
+    [
+      ...['--certificates', 'managed', '--cert-validity', '20s', '--ca-validity', '1m'],
+      ...[
+        '--cert-hosts',
+        '127.0.0.1, hygiene.example.com',
+        '--webhook-configurations',
+        'validatingwebhookconfiguration/a',
+      ],
+    ],
+    {},
+  );
+  t.match(managedCertificateSettings(short), {
+    hosts: ['127.0.0.1', 'hygiene.example.com'],
+    webhookConfigurations: [{ kind: 'validatingwebhookconfiguration', name: 'a' }],
+    certValidityMs: 20_000,
+    caValidityMs: 60_000,
+  });
+  t.equal(durationMs('2160h'), 90 * 86_400_000);
+  t.equal(durationMs('90d'), 90 * 86_400_000);
+});
+
+t.test('managed certificates: every mistake in its settings is named', async (t) => {
+  const err = t.throws(() => readConfig([...CERT, '--certificates', 'managed'], {})) as HygieneError;
+  t.match(err.details, [/--cert\/--key and --certificates managed exclude each other/]);
+  const bad = t.throws(() =>
+    readConfig(
+      [
+        ...['--certificates', 'managed', '--cert-validity', '5s', '--ca-validity', '8s'],
+        ...['--webhook-configurations', 'validating/kube-hygiene,mutatingwebhookconfiguration/'],
+      ],
+      {},
+    ),
+  ) as HygieneError;
+  t.match(bad.details, [
+    /^--webhook-configurations \(KUBE_HYGIENE_WEBHOOK_CONFIGURATIONS\): "validating\/kube-hygiene" is not/,
+    /^--webhook-configurations .*"mutatingwebhookconfiguration\/" is not/,
+    /^--cert-validity \(KUBE_HYGIENE_CERT_VALIDITY\): must be 10s or more/,
+    /^--ca-validity \(KUBE_HYGIENE_CA_VALIDITY\): must be at least twice/,
+  ]);
+  const form = t.throws(() =>
+    readConfig(['--certificates', 'managed', '--cert-validity', '3 days'], {}),
+  ) as HygieneError;
+  t.match(form.details, [
+    /^--cert-validity \(KUBE_HYGIENE_CERT_VALIDITY\): must be a number and a unit: 90s/,
+  ]);
+  const mode = t.throws(() => readConfig(['--certificates', 'auto'], {})) as HygieneError;
+  t.match(mode.details, [/^--certificates \(KUBE_HYGIENE_CERTIFICATES\): must be one of files, managed/]);
 });

@@ -6,6 +6,7 @@ import { eventually } from '../harness/eventually.js';
 import { fingerprintOf, startTestServer } from '../harness/server.js';
 import { join } from 'node:path';
 import { KubeletVolume, servedFingerprint, tempDir, testPki } from '../harness/tls.js';
+import { generateCa } from '../../src/certs/generate.js';
 
 interface Readyz {
   ready: boolean;
@@ -212,4 +213,17 @@ t.test('a policy mounted from a ConfigMap is reloaded when kubelet swaps ..data'
     'the refusal',
   );
   t.equal(await mode(), 'audit', 'the last good policy keeps serving');
+});
+
+t.test('a client that does not trust the certificate is counted as a failed handshake', async (t) => {
+  const server = await startTestServer();
+  t.teardown(() => server.stop());
+  const failures = async () =>
+    Number(/kube_hygiene_tls_handshake_failures_total (\d+)/.exec(await server.metrics())?.[1]);
+  t.equal(await failures(), 0);
+  await servedFingerprint(server.port, server.ca);
+  t.equal(await failures(), 0, 'a trusting client completes its handshake');
+  const stranger = generateCa({ commonName: 'another CA', keyType: 'ecdsa-p256' });
+  await t.rejects(servedFingerprint(server.port, stranger.certPem), /self.signed|unable to verify|unknown/i);
+  await eventually(async () => (await failures()) === 1, 5000, 'the count');
 });

@@ -17,7 +17,7 @@ export const OVERLAYS = [
   'provided-certificates',
 ] as const;
 /** The overlays a fresh clone installs as it is: the server manages its certificates. */
-export const PLAIN_OVERLAYS = ['audit', 'enforce'] as const;
+export const PLAIN_OVERLAYS = ['audit', 'enforce', 'enforce-strict-placement'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 export interface KubeObject {

@@ -12,8 +12,11 @@ export const DEFAULT_TARGET: WebhookTarget = { service: 'kube-hygiene', namespac
 export const DEFAULT_SECRET_NAME = 'kube-hygiene-tls';
 /** metadata.name of both webhook configurations and the names of their webhooks (deploy/base). */
 export const WEBHOOK_CONFIGURATIONS = {
-  ValidatingWebhookConfiguration: { name: 'kube-hygiene', webhook: 'validate.kube-hygiene.io' },
-  MutatingWebhookConfiguration: { name: 'kube-hygiene', webhook: 'mutate.kube-hygiene.io' },
+  ValidatingWebhookConfiguration: {
+    name: 'kube-hygiene',
+    webhooks: ['validate.kube-hygiene.io', 'warn.kube-hygiene.io', 'audit.kube-hygiene.io'],
+  },
+  MutatingWebhookConfiguration: { name: 'kube-hygiene', webhooks: ['mutate.kube-hygiene.io'] },
 } as const;
 
 /**
@@ -49,7 +52,7 @@ export function secretManifest(o: {
 }
 
 /**
- * Strategic-merge patches setting caBundle on both configurations: `webhooks` merges by name, so
+ * Strategic-merge patches setting caBundle on every webhook of both configurations: `webhooks` merges by name, so
  * everything else in deploy/base stays as written.
  */
 export function caBundlePatch(caBundlePem: string): string {
@@ -59,7 +62,7 @@ export function caBundlePatch(caBundlePem: string): string {
         apiVersion: 'admissionregistration.k8s.io/v1',
         kind,
         metadata: { name: c.name },
-        webhooks: [{ name: c.webhook, clientConfig: { caBundle: base64(caBundlePem) } }],
+        webhooks: c.webhooks.map((name) => ({ name, clientConfig: { caBundle: base64(caBundlePem) } })),
       }),
     )
     .join('---\n');

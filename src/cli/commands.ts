@@ -1,6 +1,7 @@
 // `kube-hygiene <command>`: each command is a module that takes its arguments and returns the
 // exit code, so tests run them in-process; only cli/main.ts touches argv and the exit code.
 import { HygieneError } from '../errors.js';
+import { VERSION } from '../version.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -39,7 +40,7 @@ function usage(): string {
     'commands:',
     ...rows,
     '',
-    'kube-hygiene <command> --help for its options',
+    'kube-hygiene <command> --help for its options; kube-hygiene --version for the release',
   ].join('\n');
 }
 
@@ -48,6 +49,10 @@ export async function run(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`kube-hygiene ${VERSION} (Node.js ${process.versions.node})\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

@@ -168,6 +168,7 @@ function apiProblem(what: string, err: unknown, resource: string): string {
   const status = statusOf(err);
   if (status === 404)
     return `${what} does not exist: registry lookups for this pod go without its credentials`;
-  if (status === 403) return `${what} cannot be read (403): grant get on ${resource} to kube-hygiene`;
+  if (status === 403)
+    return `${what} cannot be read (403): grant get on ${resource} to kube-hygiene (deploy/components/pull-secrets) or set registryLookup.pullSecrets: false`;
   return `${what} could not be read: ${describeApiError(err)}`;
 }

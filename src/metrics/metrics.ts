@@ -2,6 +2,7 @@
 // can build several). Labels stay low-cardinality: never object names or images.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { RequestCounter, RequestHistogram } from './request-counts.js';
+import { VERSION } from '../version.js';
 
 // unchecked: let through without a decision (deadline passed, or the engine failed).
 // error: refused as malformed (HTTP 4xx), the caller's mistake.
@@ -41,6 +42,13 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
   const registers = [registry];
   let notAfter: Date | undefined;
   const cacheSources: (() => Readonly<Record<string, number>>)[] = [];
+  // Which release and Node.js serve (value 1): joins any series to a version in a query.
+  new Gauge({
+    name: 'kube_hygiene_build_info',
+    help: 'The running build: kube-hygiene version and Node.js version (value 1)',
+    labelNames: ['version', 'node'] as const,
+    registers,
+  }).set({ version: VERSION, node: process.versions.node }, 1);
   const policyInfo = new Gauge({
     name: 'kube_hygiene_policy_info',
     help: 'The active policy, by content hash (value 1); the same hash /readyz shows',

@@ -106,9 +106,11 @@ export const policySchema = {
         },
         pullSecrets: {
           type: 'boolean',
-          default: true,
+          // Off by default, like the RBAC of deploy/base: reading Secrets is a grant an operator
+          // makes on purpose (deploy/components/pull-secrets), not one an install implies.
+          default: false,
           description:
-            "use the pod's imagePullSecrets and its ServiceAccount's, read through the API (needs get on secrets and serviceaccounts)",
+            "use the pod's imagePullSecrets and its ServiceAccount's, read through the API (needs get on secrets and serviceaccounts: deploy/components/pull-secrets)",
         },
       },
     },

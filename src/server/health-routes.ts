@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
 import type { CertificateStore } from './certificate-store.js';
+import { VERSION } from '../version.js';
 
 export interface HealthRouteDeps {
   readonly readiness: Readiness;
@@ -22,6 +23,7 @@ export function healthRoutes(
     const body = {
       ready: reasons.length === 0,
       ...(reasons.length && { reasons }),
+      version: VERSION,
       policy: { hash: active.hash, mode: active.mode, source: policy.source },
       certificate: { notAfter: certificates.current().notAfter.toISOString() },
     };

@@ -122,8 +122,8 @@ t.test('403 from RBAC: an empty store and what to grant', async (t) => {
   );
   t.equal(store.size, 0);
   t.same(problems, [
-    'ServiceAccount homelab/default cannot be read (403): grant get on serviceaccounts to kube-hygiene',
-    'secret homelab/ghcr-cred cannot be read (403): grant get on secrets to kube-hygiene',
+    'ServiceAccount homelab/default cannot be read (403): grant get on serviceaccounts to kube-hygiene (deploy/components/pull-secrets) or set registryLookup.pullSecrets: false',
+    'secret homelab/ghcr-cred cannot be read (403): grant get on secrets to kube-hygiene (deploy/components/pull-secrets) or set registryLookup.pullSecrets: false',
   ]);
 });
 
@@ -187,17 +187,17 @@ t.test('the policy switch off: no secret is read', async (t) => {
   );
 });
 
-t.test('openCluster follows registryLookup.pullSecrets of the policy (on by default)', async (t) => {
+t.test('openCluster follows registryLookup.pullSecrets of the policy (off by default)', async (t) => {
   const file = writeKubeconfig(api);
   const source = { kind: 'kubeconfig', path: file.path } as const;
   const byDefault = openCluster(source, loadPolicyFile());
-  const off = openCluster(source, parsePolicy('registryLookup:\n  pullSecrets: false\n', 'off.yaml'));
+  const on = openCluster(source, parsePolicy('registryLookup:\n  pullSecrets: true\n', 'on.yaml'));
   t.teardown(async () => {
-    await Promise.all([byDefault.view?.stop(), off.view?.stop()]);
+    await Promise.all([byDefault.view?.stop(), on.view?.stop()]);
     file.remove();
   });
   const pod = spec({ imagePullSecrets: [{ name: 'ghcr-cred' }] });
-  t.equal((await byDefault.pullSecrets?.pullCredentials('homelab', pod, deadline()))?.size, 2);
-  t.equal((await off.pullSecrets?.pullCredentials('homelab', pod, deadline()))?.size, 0);
+  t.equal((await on.pullSecrets?.pullCredentials('homelab', pod, deadline()))?.size, 2);
+  t.equal((await byDefault.pullSecrets?.pullCredentials('homelab', pod, deadline()))?.size, 0);
   t.equal(openCluster({ kind: 'none', reason: 'test' }, loadPolicyFile()).pullSecrets, undefined);
 });

@@ -116,3 +116,34 @@ t.test('.dockerignore lets in what the Dockerfile copies and no key', async (t) 
       `${secret} stays out`,
     );
 });
+
+t.test('one Node.js LTS line: the image, engines and npm run test:lts', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    engines: { node: string };
+    scripts: Record<string, string>;
+  };
+  const majors = new Set(froms.map((f) => Number(/^(\d+)\./.exec(f.getImageTag() ?? '')?.[1]) || 0));
+  t.equal(majors.size, 1, 'every stage runs the same Node.js major');
+  const [major] = majors;
+  // Even majors become LTS; 20 reached its end of life on 2026-04-30.
+  t.ok(major! % 2 === 0 && major! >= 22, `node ${major} is a supported LTS line`);
+  t.ok(
+    froms.every((f) => f.getImage()?.startsWith('docker.io/library/node:')),
+    'the official node image',
+  );
+  const minimum = Number(/^>=(\d+)/.exec(pkg.engines.node)?.[1]);
+  t.ok(minimum >= 22 && minimum <= major!, `engines ${pkg.engines.node} admits the image's node ${major}`);
+  t.match(pkg.scripts['test:lts'], `npx -y -p node@${major} `, 'test:lts runs the image’s line');
+});
+
+t.test('the image carries the license package.json names', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { license: string };
+  t.equal(pkg.license, 'Apache-2.0');
+  const license = readFileSync(join(REPO, 'LICENSE'), 'utf8');
+  t.match(license, /^\s*Apache License\s+Version 2\.0, January 2004/, 'the Apache License 2.0');
+  t.match(license, /END OF TERMS AND CONDITIONS/, 'in full');
+  const copied = final.instructions
+    .filter((i) => keyword(i) === 'COPY' && !copiedFrom(i))
+    .flatMap((i) => i.getArguments().map((a) => a.getValue()));
+  t.ok(copied.includes('LICENSE'), 'copied into the run-time image');
+});

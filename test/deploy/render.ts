@@ -7,7 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { REPO } from '../harness/server-process.js';
 import { tempDir } from '../harness/tls.js';
 
-export const OVERLAYS = ['audit', 'enforce', 'cert-manager'] as const;
+export const OVERLAYS = ['audit', 'enforce', 'enforce-strict-placement', 'cert-manager'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
 export interface KubeObject {

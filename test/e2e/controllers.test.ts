@@ -124,11 +124,16 @@ t.test(
       byController.map((e) => e.responseStatus?.code),
       [201, 201, 201],
     );
-    const messages = byController.flatMap((e) =>
-      (
-        JSON.parse(e.annotations?.['validate.kube-hygiene.io/image-tag'] ?? '[]') as { message: string }[]
-      ).map((f) => f.message),
-    );
+    // Audit keys are per webhook: the controller's pods reach warn.kube-hygiene.io, and
+    // audit.kube-hygiene.io while the namespace was in audit mode (docs/adr/050).
+    const annotated = (webhook: string) =>
+      byController.flatMap((e) =>
+        (JSON.parse(e.annotations?.[`${webhook}/image-tag`] ?? '[]') as { message: string }[]).map(
+          (f) => f.message,
+        ),
+      );
+    t.same(annotated('validate.kube-hygiene.io'), [], 'never the webhook that fails closed');
+    const messages = [...annotated('warn.kube-hygiene.io'), ...annotated('audit.kube-hygiene.io')];
     const named =
       /^not denied \(created by replicaset-controller; fix Deployment legacy-app\): container "app" image "[^"]+\/amd64only:fixed-final" has a sprawl tag/;
     t.equal(
@@ -140,6 +145,10 @@ t.test(
       messages.filter((m) => m.startsWith('not denied (audit mode)')).length,
       1,
       'the one made in audit says so',
+    );
+    t.ok(
+      annotated('audit.kube-hygiene.io').every((m) => m.startsWith('not denied (audit mode)')),
+      'and was judged by audit.kube-hygiene.io',
     );
   },
 );

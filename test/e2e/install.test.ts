@@ -1,9 +1,10 @@
 // Scenario 9 against the real API server: every overlay in deploy/ (after certs-scripts/generate)
 // and deploy/monitoring pass `kubectl apply --dry-run=server -k` (schemas, RBAC objects, webhook
 // configurations, the CRD-backed kinds against their projects' real CRDs), and
-// `kubectl apply -k deploy/overlays/audit` really creates the objects.
+// `kubectl apply -k deploy/overlays/audit` really creates the objects. The optional NetworkPolicy
+// component is dry-run too, added to the enforce overlay.
 import t from 'tap';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from '../harness/control-plane/control-plane.js';
 import { deployCopy } from '../deploy/render.js';
@@ -47,7 +48,19 @@ t.test('a dry run cannot create the namespace its other objects go to', async (t
   t.equal((await plane.kubectl(['create', 'namespace', 'kube-hygiene'])).code, 0);
 });
 
-for (const dir of [...overlays.map((o) => `overlays/${o}`), 'monitoring']) {
+// The optional NetworkPolicy, added to the enforce overlay the way docs/install.md says.
+const withNetworkPolicy = join(deploy, 'overlays/enforce-network-policy');
+mkdirSync(withNetworkPolicy);
+writeFileSync(
+  join(withNetworkPolicy, 'kustomization.yaml'),
+  `${readFileSync(join(deploy, 'overlays/enforce/kustomization.yaml'), 'utf8')}  - ../../components/network-policy\n`,
+);
+
+for (const dir of [
+  ...overlays.map((o) => `overlays/${o}`),
+  'overlays/enforce-network-policy',
+  'monitoring',
+]) {
   t.test(`kubectl apply --dry-run=server -k deploy/${dir} is accepted`, async (t) => {
     const dry = await plane.kubectl(['apply', '--dry-run=server', '-k', join(deploy, dir)]);
     t.equal(dry.code, 0, dry.stderr);
@@ -78,9 +91,15 @@ t.test('kubectl apply -k deploy/overlays/audit creates the objects', async (t) =
     'validatingwebhookconfiguration/kube-hygiene',
     'mutatingwebhookconfiguration/kube-hygiene',
     '-o',
-    'jsonpath={range .items[*]}{.webhooks[0].failurePolicy} {.webhooks[0].clientConfig.caBundle}{"\\n"}{end}',
+    'jsonpath={range .items[*].webhooks[*]}{.name} {.failurePolicy} {.clientConfig.caBundle}{"\\n"}{end}',
   ]);
   t.equal(hooks.code, 0, hooks.stderr);
-  for (const line of hooks.stdout.trim().split('\n'))
-    t.match(line, /^Ignore \S{100,}$/, 'audit fails open, with a CA bundle');
+  const lines = hooks.stdout.trim().split('\n');
+  t.same(lines.map((l) => l.split(' ')[0]).sort(), [
+    'audit.kube-hygiene.io',
+    'mutate.kube-hygiene.io',
+    'validate.kube-hygiene.io',
+    'warn.kube-hygiene.io',
+  ]);
+  for (const line of lines) t.match(line, /^\S+ Ignore \S{100,}$/, 'audit fails open, with a CA bundle');
 });

@@ -23,7 +23,7 @@ export interface AuditEvent {
   readonly stage: string;
   readonly verb: string;
   readonly user: { username: string };
-  readonly objectRef?: { resource?: string; namespace?: string; name?: string };
+  readonly objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   readonly responseStatus?: { code?: number; message?: string };
   readonly annotations?: Record<string, string>;
 }

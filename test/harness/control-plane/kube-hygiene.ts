@@ -24,7 +24,7 @@ export interface KubeHygiene {
 }
 
 export interface KubeHygieneOptions {
-  readonly overlay: Extract<Overlay, 'audit' | 'enforce'>;
+  readonly overlay: Extract<Overlay, 'audit' | 'enforce' | 'enforce-strict-placement'>;
   /** The policy file's text (keys it changes; the rest are the embedded defaults). */
   readonly policy: string;
 }
@@ -47,6 +47,8 @@ const RBAC_KINDS = new Set([
   'RoleBinding',
 ]);
 const WEBHOOK_KINDS = new Set(['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+
+const servingCerts = new WeakMap<ControlPlane, { cert: string; key: string }>();
 
 let rendered: Map<string, KubeObject[]> | undefined;
 function overlayObjects(overlay: string): KubeObject[] {
@@ -79,7 +81,9 @@ export async function startKubeHygiene(
   const { name, namespace } = serviceAccount.metadata as { name: string; namespace: string };
   const kubeconfig = await plane.kubeconfigForServiceAccount(namespace, name);
   // The API server calls https://127.0.0.1:PORT: the serving certificate names that address.
-  const cert = plane.pki.server('kube-hygiene');
+  // One per control plane: a test file may install kube-hygiene several times.
+  let cert = servingCerts.get(plane);
+  if (!cert) servingCerts.set(plane, (cert = plane.pki.server('kube-hygiene')));
   const policyFile = join(plane.dir, `policy-${options.overlay}.yaml`);
   writeFileSync(policyFile, options.policy);
 

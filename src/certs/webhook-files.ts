@@ -46,7 +46,12 @@ export function secretManifest(o: {
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'kubernetes.io/tls',
-    metadata: { name: o.name, namespace: o.namespace, labels: { 'app.kubernetes.io/name': 'kube-hygiene' } },
+    metadata: {
+      name: o.name,
+      namespace: o.namespace,
+      // deploy/base's labels do not reach a component's objects: it carries them itself.
+      labels: { 'app.kubernetes.io/name': 'kube-hygiene', 'app.kubernetes.io/part-of': 'kube-hygiene' },
+    },
     data: { 'tls.crt': base64(o.certPem), 'tls.key': base64(o.keyPem), 'ca.crt': base64(o.caBundlePem) },
   });
 }

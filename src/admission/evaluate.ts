@@ -8,6 +8,8 @@ import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite 
 import { parseImageReference, type ParseResult } from '../images/reference.js';
 import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
+import { Draft } from './draft.js';
+import type { JsonObject } from '../json.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup, PullCredentials, RegistryLookups } from '../images/image-lookup.js';
@@ -105,7 +107,7 @@ function creatingController(request: AdmissionRequest, object: KubeObject): stri
 
 // A class rather than an object literal: a literal with a getter is built slowly on every request.
 class Context implements RuleContext {
-  #draft: KubeObject | undefined;
+  #draft: Draft | undefined;
   constructor(
     readonly endpoint: Endpoint,
     readonly operation: Operation,
@@ -122,14 +124,15 @@ class Context implements RuleContext {
     return this.requestImages?.lookup();
   }
 
-  // A deep copy only when a mutating rule asks for it on the mutating endpoint.
-  get draft(): KubeObject | undefined {
-    return this.endpoint === 'mutate' ? (this.#draft ??= structuredClone(this.object)) : undefined;
+  // Copies only what a mutating rule edits, and only on the mutating endpoint.
+  edit<T extends object = JsonObject>(pointer: string): T | undefined {
+    if (this.endpoint !== 'mutate') return undefined;
+    return (this.#draft ??= new Draft(this.object)).edit(pointer) as T | undefined;
   }
 
-  /** The draft, if a rule asked for it. */
+  /** The edited object, if a rule edited. */
   get edited(): KubeObject | undefined {
-    return this.#draft;
+    return this.#draft?.edited;
   }
 }
 

@@ -7,7 +7,6 @@
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
 import type { PodSpecSite } from '../admission/workload.js';
-import { valueAtPointer } from '../admission/patch.js';
 import { displayImage } from '../images/reference.js';
 import type { ImageLookup } from '../images/image-lookup.js';
 import { LookupFailure } from '../images/registry/lookup-error.js';
@@ -161,9 +160,9 @@ export default defineRule({
       }
     }
     // Edits last, after every lookup, so the draft never holds half a decision.
-    for (const { site, pin } of ctx.draft ? pins : []) {
-      const spec = valueAtPointer(ctx.draft, site.path) as V1PodSpec;
-      for (const [label, values] of pin.labels) addNodePin(spec, label, values);
+    for (const { site, pin } of pins) {
+      const spec = ctx.edit<V1PodSpec>(site.path);
+      if (spec) for (const [label, values] of pin.labels) addNodePin(spec, label, values);
     }
     return findings;
   },

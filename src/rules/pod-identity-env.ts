@@ -5,9 +5,8 @@
 // variables themselves only with `mutateTemplates` (GitOps tools would report drift).
 // https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
-import { defineRule, type ContainerSite, type RuleFinding } from './rule.js';
-import type { KubeObject, PodSpecSite } from '../admission/workload.js';
-import { valueAtPointer } from '../admission/patch.js';
+import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
+import type { PodSpecSite } from '../admission/workload.js';
 import { hasControllerOwner } from './controller-owner.js';
 
 export const POD_IDENTITY_ANNOTATION = 'kube-hygiene.io/pod-identity';
@@ -94,9 +93,10 @@ interface Injection {
   readonly vars: readonly IdentityVar[];
 }
 
-function inject(draft: KubeObject, injections: readonly Injection[]): void {
+function inject(ctx: RuleContext, injections: readonly Injection[]): void {
   for (const { site, vars } of injections) {
-    const container = valueAtPointer(draft, site.path) as V1Container;
+    const container = ctx.edit<V1Container>(site.path);
+    if (!container) return; // the validating endpoint: nothing is edited there
     container.env ??= [];
     for (const name of vars) {
       container.env.push({ name, valueFrom: { fieldRef: { fieldPath: IDENTITY_VARS[name] } } });
@@ -157,7 +157,7 @@ export default defineRule({
       else edits.push(...injections);
     }
     // Edits last, after everything that could fail, so the draft never holds half a change.
-    if (edits.length && ctx.draft) inject(ctx.draft, edits);
+    if (edits.length) inject(ctx, edits);
     return findings;
   },
 });

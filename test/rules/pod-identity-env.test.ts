@@ -1,6 +1,7 @@
 // pod-identity-env through handleReview, as the API server sees it: every patch is decoded
 // from the AdmissionReview response and applied with a real RFC 6902 implementation.
 import t from 'tap';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import jsonPatch from 'fast-json-patch';
 import { handleReview } from '../../src/admission/handle.js';
 import { requestFor, type RequestOptions } from '../../src/admission/object-request.js';
@@ -272,7 +273,7 @@ t.test('keys with / and ~ next to the patched paths come through the whole pipel
     ...podIdentityEnv,
     evaluate(...[ctx, options]: Parameters<typeof podIdentityEnv.evaluate>) {
       const out = podIdentityEnv.evaluate(ctx, options);
-      const meta = ctx.draft!.metadata!;
+      const meta = ctx.edit<V1ObjectMeta>('/metadata')!;
       meta.annotations = { ...meta.annotations, 'example.com/a~b': 'y', 'kube-hygiene.io/env~1': 'added' };
       return out;
     },

@@ -9,6 +9,7 @@ import { parseImageReference, type ParseResult } from '../images/reference.js';
 import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import { Draft } from './draft.js';
+import { limitPatch } from './patch-limit.js';
 import type { JsonObject } from '../json.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
@@ -22,6 +23,7 @@ import type {
   Operation,
   RuleContext,
   RuleFinding,
+  RuleId,
 } from '../rules/rule.js';
 
 export interface EngineDeps {
@@ -108,6 +110,9 @@ function creatingController(request: AdmissionRequest, object: KubeObject): stri
 // A class rather than an object literal: a literal with a getter is built slowly on every request.
 class Context implements RuleContext {
   #draft: Draft | undefined;
+  /** The rule running now, and every rule that edited: the patch limit names them. */
+  running: RuleId | undefined;
+  readonly editors = new Set<RuleId>();
   constructor(
     readonly endpoint: Endpoint,
     readonly operation: Operation,
@@ -127,6 +132,7 @@ class Context implements RuleContext {
   // Copies only what a mutating rule edits, and only on the mutating endpoint.
   edit<T extends object = JsonObject>(pointer: string): T | undefined {
     if (this.endpoint !== 'mutate') return undefined;
+    if (this.running) this.editors.add(this.running);
     return (this.#draft ??= new Draft(this.object)).edit(pointer) as T | undefined;
   }
 
@@ -156,7 +162,7 @@ class RequestImages {
 
 interface RuleRun {
   readonly findings: Finding[];
-  readonly patch: PatchOperation[];
+  readonly patch: readonly PatchOperation[];
 }
 
 /**
@@ -229,6 +235,7 @@ function runRules(
       const entry = rules[i]!;
       if (!judges(entry)) continue;
       let found: RuleFinding[] | Promise<RuleFinding[]>;
+      ctx.running = entry.rule.id;
       try {
         found = entry.rule.evaluate(ctx, entry.options);
       } catch (err) {
@@ -249,7 +256,10 @@ function runRules(
       }
       record(entry, found, findings);
     }
-    return { findings, patch: ctx.edited ? derivePatch(object, ctx.edited) : [] };
+    if (!ctx.edited) return { findings, patch: [] };
+    const limited = limitPatch(derivePatch(object, ctx.edited), ctx.editors);
+    findings.push(...limited.findings);
+    return { findings, patch: limited.patch };
   };
   return runFrom(0);
 }

@@ -4,7 +4,7 @@
 // Everything else is the original object: derivePatch skips identical subtrees at once, so the
 // cost of a mutation follows what was edited, not the size of the object (7 MiB of annotations
 // next to one edited container used to be cloned and compared key by key: seconds).
-import { pointerSteps, type JsonObject } from '../json.js';
+import { copyJson, pointerSteps, type JsonObject } from '../json.js';
 
 type Node = JsonObject | unknown[];
 
@@ -44,7 +44,7 @@ export class Draft {
   edit(pointer: string): Node | undefined {
     const steps = pointerSteps(pointer);
     if (!this.#root) {
-      this.#root = steps.length ? shallowCopy(this.original) : structuredClone(this.original);
+      this.#root = steps.length ? shallowCopy(this.original) : copyJson(this.original);
       (steps.length ? this.#copied : this.#whole).add(this.#root);
     }
     let node: Node = this.#root;
@@ -61,7 +61,7 @@ export class Draft {
       const last = i === steps.length - 1;
       let own: Node = child;
       if (last && !this.#whole.has(child)) {
-        own = structuredClone(child);
+        own = copyJson(child);
         this.#whole.add(own);
       } else if (!last && !this.#copied.has(child) && !this.#whole.has(child)) {
         own = shallowCopy(child);
@@ -71,7 +71,7 @@ export class Draft {
       node = own;
     }
     if (steps.length === 0 && !this.#whole.has(node)) {
-      node = this.#root = structuredClone(node);
+      node = this.#root = copyJson(node);
       this.#whole.add(node);
     }
     return node;

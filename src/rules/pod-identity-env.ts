@@ -104,15 +104,22 @@ function inject(ctx: RuleContext, injections: readonly Injection[]): void {
   }
 }
 
+// Names listed per group in a preview: a warning is cut at 256 bytes, so a pod of thousands of
+// sidecars names a few and counts the rest instead of joining every name.
+const NAMES_SHOWN = 8;
+
 function preview(site: PodSpecSite, injections: readonly Injection[]): RuleFinding {
-  const byVars = new Map<string, string[]>();
+  const byVars = new Map<string, { names: string[]; count: number }>();
   for (const { site, vars } of injections) {
     const key = vars.join(', ');
-    byVars.set(key, [...(byVars.get(key) ?? []), site.container.name]);
+    let group = byVars.get(key);
+    if (!group) byVars.set(key, (group = { names: [], count: 0 }));
+    if (group.count++ < NAMES_SHOWN) group.names.push(String(site.container.name));
   }
-  const parts = [...byVars].map(
-    ([vars, names]) => `${vars} in container${names.length === 1 ? '' : 's'} ${names.join(', ')}`,
-  );
+  const parts = [...byVars].map(([vars, { names, count }]) => {
+    const more = count > names.length ? ` and ${count - names.length} more` : '';
+    return `${vars} in container${count === 1 ? '' : 's'} ${names.join(', ')}${more}`;
+  });
   return {
     action: 'warn',
     path: site.path,

@@ -10,6 +10,7 @@ import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import { Draft } from './draft.js';
 import { limitPatch } from './patch-limit.js';
+import type { WorkBudget } from './work-budget.js';
 import type { JsonObject } from '../json.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
@@ -38,6 +39,8 @@ export interface EngineDeps {
   readonly pullCredentials?: PullCredentials;
   /** The request's time for registry lookups (the server's ?timeout=, the CLI's budget). */
   readonly deadline?: Deadline;
+  /** The server's slices and deadline for judging (without: one synchronous run, as in the CLI). */
+  readonly work?: WorkBudget;
 }
 
 // Without a caller's deadline, registry lookups of one request get this long in all.
@@ -208,10 +211,10 @@ function runRules(
   request: AdmissionRequest,
   object: KubeObject,
   endpoint: Endpoint,
-  policy: CompiledPolicy,
-  cluster: ClusterLookup | undefined,
+  deps: EngineDeps,
   images: RequestImages | undefined,
 ): RuleRun | Promise<RuleRun> {
+  const { policy, cluster, work } = deps;
   const kind = request.kind.kind;
   const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
   const ctx = new Context(
@@ -230,10 +233,14 @@ function runRules(
   const judges = (entry: PolicyRule) => applies(entry, endpoint, ctx.operation, images !== undefined);
   // Rules run in policy order. The first that waits (a registry or API lookup) turns the rest of
   // the run into a continuation of its promise; until then everything happens in this tick.
+  // With a work budget, each step first checks its slice: once spent, the rest of the run
+  // waits for a later turn of the event loop, so no review holds the others for longer than a
+  // slice and one step.
   const runFrom = (from: number): RuleRun | Promise<RuleRun> => {
     for (let i = from; i < rules.length; i++) {
       const entry = rules[i]!;
       if (!judges(entry)) continue;
+      if (work?.sliceSpent()) return work.pause().then(() => runFrom(i));
       let found: RuleFinding[] | Promise<RuleFinding[]>;
       ctx.running = entry.rule.id;
       try {
@@ -257,6 +264,9 @@ function runRules(
       record(entry, found, findings);
     }
     if (!ctx.edited) return { findings, patch: [] };
+    return work?.sliceSpent() ? work.pause().then(finish) : finish();
+  };
+  const finish = (): RuleRun => {
     const limited = limitPatch(derivePatch(object, ctx.edited), ctx.editors);
     findings.push(...limited.findings);
     return { findings, patch: limited.patch };
@@ -292,7 +302,7 @@ export function evaluateRequest(
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
   const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
-  return andThen(runRules(request, object, endpoint, policy, deps.cluster, images), (run) => {
+  return andThen(runRules(request, object, endpoint, deps, images), (run) => {
     // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
     const { findings, patch } = run;
     if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
@@ -304,7 +314,7 @@ export function evaluateRequest(
       return { findings: findings.map((f) => soften(f, why)), mode, patch };
     }
     if (request.operation !== 'UPDATE' || !isKubeObject(request.oldObject)) return { findings, mode, patch };
-    const before = runRules(request, request.oldObject, endpoint, policy, deps.cluster, images);
+    const before = runRules(request, request.oldObject, endpoint, deps, images);
     return andThen(before, ({ findings: old }): Evaluation => {
       const known = new Set(old.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
       return {

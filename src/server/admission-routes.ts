@@ -15,16 +15,9 @@ import { LookupBudget } from '../images/lookup-budget.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
 import { decisionLine } from './decision-line.js';
+import { arrivedAt, timeoutOf } from './arrival.js';
 import type { RegistrySource } from './registry-source.js';
-import {
-  DEFAULT_TIMEOUT_MS,
-  decisionBudget,
-  lateReason,
-  lookupBudget,
-  parseTimeout,
-  uncheckedAnswer,
-  withinDeadline,
-} from './deadline.js';
+import { decisionBudget, lateReason, lookupBudget, uncheckedAnswer, withinDeadline } from './deadline.js';
 
 export interface AdmissionRouteDeps {
   readonly policy: PolicySource;
@@ -61,16 +54,8 @@ function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Dec
 // (admission/work-budget.ts; figures in docs/reliability.md).
 export const WORK_SLICE_MS = 10;
 
-// When each request arrived, before its body was read.
-const arrivals = new WeakMap<FastifyRequest, number>();
-const arrivedAt = (req: FastifyRequest) => arrivals.get(req) ?? performance.now();
-
 export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps): void {
   const { metrics, logger: log } = deps;
-  app.addHook('onRequest', (req, _reply, done) => {
-    arrivals.set(req, performance.now());
-    done();
-  });
 
   /** The engine's answer, or an unchecked one when it failed or could not finish in time. */
   const decide = (
@@ -129,7 +114,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
   // A decision made in this tick is answered in it: no promise, no extra turn of the loop.
   const answer = (endpoint: Endpoint) => (req: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
-    const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = timeoutOf(req);
     const decided = decide(req, endpoint, timeoutMs);
     if (decided instanceof Promise)
       return decided.then((a) => send(req, reply, endpoint, a, started, timeoutMs));

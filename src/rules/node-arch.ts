@@ -44,6 +44,9 @@ const placedBy = (ctx: RuleContext, site: PodSpecSite) =>
     (c) => c.site === site && c.list !== 'ephemeralContainers' && !c.exempt && c.image.ok,
   );
 
+// Images named in a denial's "not checked" note; the rest are counted.
+const NAMED_UNCHECKED = 3;
+
 interface Resolved {
   readonly known: ImagePlatforms[];
   readonly failures: RuleFinding[];
@@ -161,7 +164,9 @@ export default defineRule({
       if (unchecked.length) {
         const conflict = certainConflict(known, site.spec);
         if (conflict) {
-          const note = `not checked, and no image can change this: ${unchecked.join('; ')}`;
+          const more =
+            unchecked.length > NAMED_UNCHECKED ? `; and ${unchecked.length - NAMED_UNCHECKED} more` : '';
+          const note = `not checked, and no image can change this: ${unchecked.slice(0, NAMED_UNCHECKED).join('; ')}${more}`;
           findings.push({ path: site.path, subject: conflict, message: `${conflict}; ${note}` });
         }
         continue;

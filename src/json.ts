@@ -10,12 +10,15 @@ export function isJsonObject(value: unknown): value is JsonObject {
 
 /** One reference token of a JSON pointer: `~` first, so `/` → `~1` is not re-escaped. */
 export function escapePointerToken(token: string): string {
+  // Nearly every key has neither: skip the two replacements (this runs for every key a diff reads).
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** `/metadata/annotations/a~1b` → ['metadata', 'annotations', 'a/b']; '' → []. */
 export function pointerSteps(pointer: string): string[] {
   if (pointer === '') return [];
+  if (!pointer.includes('~')) return pointer.slice(1).split('/');
   return pointer
     .slice(1)
     .split('/')

@@ -2,7 +2,9 @@
 // accepts: a warning with a control character is dropped by it silently, so they are
 // replaced; warnings are kept to 256 bytes each and 4 KiB in all; audit annotation keys are
 // the rule ids (the API server prefixes the webhook name), values compact JSON lists of
-// findings (a denial's entry has no message: the status carries it).
+// findings (a denial's entry has no message: the status carries it) of at most 8 KiB; the
+// denial message at most 4 KiB. Sizes are UTF-8 bytes, and each part is built with a running
+// count that stops at its cap: the work does not grow with the findings past it.
 // https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#response
 import type { AdmissionResponse } from './review.js';
 import type { Finding } from '../rules/rule.js';

@@ -13,8 +13,10 @@ const shallowCopy = (node: Node): Node => (Array.isArray(node) ? [...node] : { .
 
 /** A child of `node` by pointer token: own members only, array indexes in their JSON form. */
 function childOf(node: Node, token: string): unknown {
-  if (Array.isArray(node)) return /^(0|[1-9][0-9]*)$/.test(token) ? node[Number(token)] : undefined;
-  return Object.hasOwn(node, token) ? node[token] : undefined;
+  if (!Array.isArray(node)) return Object.hasOwn(node, token) ? node[token] : undefined;
+  // An index as JSON writes it: no sign, no leading zero, no fraction.
+  const index = Number(token);
+  return Number.isInteger(index) && String(index) === token ? node[index] : undefined;
 }
 
 function setChild(node: Node, token: string, value: unknown): void {

@@ -266,8 +266,13 @@ function runRules(
     if (!ctx.edited) return { findings, patch: [] };
     return work?.sliceSpent() ? work.pause().then(finish) : finish();
   };
-  const finish = (): RuleRun => {
-    const limited = limitPatch(derivePatch(object, ctx.edited), ctx.editors);
+  // Deriving the patch and measuring it are two steps: each walks every edited container.
+  const finish = (): RuleRun | Promise<RuleRun> => {
+    const operations = derivePatch(object, ctx.edited);
+    return work?.sliceSpent() ? work.pause().then(() => measure(operations)) : measure(operations);
+  };
+  const measure = (operations: readonly PatchOperation[]): RuleRun => {
+    const limited = limitPatch(operations, ctx.editors);
     findings.push(...limited.findings);
     return { findings, patch: limited.patch };
   };

@@ -7,12 +7,14 @@
 // neighbour sees). Medians of BENCH_ROUNDS (default 3) rounds. Registry rules are off unless
 // BENCH_REGISTRY_RULES=on (a bench machine reaches no registry; its lookups would be measured
 // instead); BENCH_SIZES (comma-separated container counts) and BENCH_TIMEOUT (default 10s) too.
+// Then, in-process, the longest single step of the engine for the larger sizes (engine-steps.ts).
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { largeReview, manyKeysReview, type LargeKind } from '../test/fixtures/large-objects.js';
 import { startBenchServer, type BenchServer } from './bench-server.js';
+import { engineSteps } from './engine-steps.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -171,6 +173,12 @@ async function main() {
   } finally {
     server.stop();
   }
+  console.log('the engine in-process: the longest it holds the event loop at once (one step)');
+  for (const line of await engineSteps(
+    SIZES.filter((n) => n >= 2_000),
+    ROUNDS,
+  ))
+    console.log(line);
 }
 
 await main();

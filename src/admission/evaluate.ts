@@ -8,6 +8,10 @@ import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite 
 import { parseImageReference, type ParseResult } from '../images/reference.js';
 import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
+import { Draft } from './draft.js';
+import { limitPatch } from './patch-limit.js';
+import type { WorkBudget } from './work-budget.js';
+import type { JsonObject } from '../json.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup, PullCredentials, RegistryLookups } from '../images/image-lookup.js';
@@ -20,6 +24,7 @@ import type {
   Operation,
   RuleContext,
   RuleFinding,
+  RuleId,
 } from '../rules/rule.js';
 
 export interface EngineDeps {
@@ -34,6 +39,8 @@ export interface EngineDeps {
   readonly pullCredentials?: PullCredentials;
   /** The request's time for registry lookups (the server's ?timeout=, the CLI's budget). */
   readonly deadline?: Deadline;
+  /** The server's slices and deadline for judging (without: one synchronous run, as in the CLI). */
+  readonly work?: WorkBudget;
 }
 
 // Without a caller's deadline, registry lookups of one request get this long in all.
@@ -124,7 +131,10 @@ function ownerToFix(object: KubeObject, owner: { kind?: unknown; name?: unknown 
 
 // A class rather than an object literal: a literal with a getter is built slowly on every request.
 class Context implements RuleContext {
-  #draft: KubeObject | undefined;
+  #draft: Draft | undefined;
+  /** The rule running now, and every rule that edited: the patch limit names them. */
+  running: RuleId | undefined;
+  readonly editors = new Set<RuleId>();
   constructor(
     readonly endpoint: Endpoint,
     readonly operation: Operation,
@@ -141,14 +151,16 @@ class Context implements RuleContext {
     return this.requestImages?.lookup();
   }
 
-  // A deep copy only when a mutating rule asks for it on the mutating endpoint.
-  get draft(): KubeObject | undefined {
-    return this.endpoint === 'mutate' ? (this.#draft ??= structuredClone(this.object)) : undefined;
+  // Copies only what a mutating rule edits, and only on the mutating endpoint.
+  edit<T extends object = JsonObject>(pointer: string): T | undefined {
+    if (this.endpoint !== 'mutate') return undefined;
+    if (this.running) this.editors.add(this.running);
+    return (this.#draft ??= new Draft(this.object)).edit(pointer) as T | undefined;
   }
 
-  /** The draft, if a rule asked for it. */
+  /** The edited object, if a rule edited. */
   get edited(): KubeObject | undefined {
-    return this.#draft;
+    return this.#draft?.edited;
   }
 }
 
@@ -172,7 +184,7 @@ class RequestImages {
 
 interface RuleRun {
   readonly findings: Finding[];
-  readonly patch: PatchOperation[];
+  readonly patch: readonly PatchOperation[];
 }
 
 /**
@@ -218,10 +230,10 @@ function runRules(
   request: AdmissionRequest,
   object: KubeObject,
   endpoint: Endpoint,
-  policy: CompiledPolicy,
-  cluster: ClusterLookup | undefined,
+  deps: EngineDeps,
   images: RequestImages | undefined,
 ): RuleRun | Promise<RuleRun> {
+  const { policy, cluster, work } = deps;
   const kind = request.kind.kind;
   const podSpecs = findPodSpecs(object, kind, request.kind.group ?? groupOf(object.apiVersion));
   const ctx = new Context(
@@ -240,11 +252,16 @@ function runRules(
   const judges = (entry: PolicyRule) => applies(entry, endpoint, ctx.operation, images !== undefined);
   // Rules run in policy order. The first that waits (a registry or API lookup) turns the rest of
   // the run into a continuation of its promise; until then everything happens in this tick.
+  // With a work budget, each step first checks its slice: once spent, the rest of the run
+  // waits for a later turn of the event loop, so no review holds the others for longer than a
+  // slice and one step.
   const runFrom = (from: number): RuleRun | Promise<RuleRun> => {
     for (let i = from; i < rules.length; i++) {
       const entry = rules[i]!;
       if (!judges(entry)) continue;
+      if (work?.sliceSpent()) return work.pause().then(() => runFrom(i));
       let found: RuleFinding[] | Promise<RuleFinding[]>;
+      ctx.running = entry.rule.id;
       try {
         found = entry.rule.evaluate(ctx, entry.options);
       } catch (err) {
@@ -265,7 +282,18 @@ function runRules(
       }
       record(entry, found, findings);
     }
-    return { findings, patch: ctx.edited ? derivePatch(object, ctx.edited) : [] };
+    if (!ctx.edited) return { findings, patch: [] };
+    return work?.sliceSpent() ? work.pause().then(finish) : finish();
+  };
+  // Deriving the patch and measuring it are two steps: each walks every edited container.
+  const finish = (): RuleRun | Promise<RuleRun> => {
+    const operations = derivePatch(object, ctx.edited);
+    return work?.sliceSpent() ? work.pause().then(() => measure(operations)) : measure(operations);
+  };
+  const measure = (operations: readonly PatchOperation[]): RuleRun => {
+    const limited = limitPatch(operations, ctx.editors);
+    findings.push(...limited.findings);
+    return { findings, patch: limited.patch };
   };
   return runFrom(0);
 }
@@ -298,7 +326,7 @@ export function evaluateRequest(
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
   const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
-  return andThen(runRules(request, object, endpoint, policy, deps.cluster, images), (run) => {
+  return andThen(runRules(request, object, endpoint, deps, images), (run) => {
     // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
     const { findings, patch } = run;
     if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
@@ -309,7 +337,7 @@ export function evaluateRequest(
       return { findings: findings.map((f) => soften(f, why)), mode, patch };
     }
     if (request.operation !== 'UPDATE' || !isKubeObject(request.oldObject)) return { findings, mode, patch };
-    const before = runRules(request, request.oldObject, endpoint, policy, deps.cluster, images);
+    const before = runRules(request, request.oldObject, endpoint, deps, images);
     return andThen(before, ({ findings: old }): Evaluation => {
       const known = new Set(old.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
       return {

@@ -72,7 +72,17 @@ export function derivePatch(original: unknown, draft: unknown): PatchOperation[]
   return out;
 }
 
+// A patch is measured (patch-limit.ts) and then encoded: it is written out once for both.
+const texts = new WeakMap<readonly PatchOperation[], string>();
+
+/** The operations as JSON text. */
+export function patchText(operations: readonly PatchOperation[]): string {
+  let text = texts.get(operations);
+  if (text === undefined) texts.set(operations, (text = JSON.stringify(operations)));
+  return text;
+}
+
 /** The form AdmissionResponse.patch takes (with `patchType: JSONPatch`). */
 export function encodePatch(operations: readonly PatchOperation[]): string {
-  return Buffer.from(JSON.stringify(operations), 'utf8').toString('base64');
+  return Buffer.from(patchText(operations), 'utf8').toString('base64');
 }

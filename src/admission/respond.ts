@@ -2,16 +2,25 @@
 // accepts: a warning with a control character is dropped by it silently, so they are
 // replaced; warnings are kept to 256 bytes each and 4 KiB in all; audit annotation keys are
 // the rule ids (the API server prefixes the webhook name), values compact JSON lists of
-// findings (a denial's entry has no message: the status carries it).
+// findings (a denial's entry has no message: the status carries it) of at most 8 KiB; the
+// denial message at most 4 KiB. Sizes are UTF-8 bytes, and each part is built with a running
+// count that stops at its cap: the work does not grow with the findings past it.
 // https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#response
 import type { AdmissionResponse } from './review.js';
 import type { Finding } from '../rules/rule.js';
+import { BoundedLines, jsonStringWithin, truncateBytes } from './bounded-text.js';
+
+export { truncateBytes };
 
 export const WARNING_MAX_BYTES = 256;
 export const WARNINGS_TOTAL_MAX_BYTES = 4096;
-const ANNOTATION_VALUE_MAX = 8192;
+export const ANNOTATION_VALUE_MAX_BYTES = 8192;
+// One message for every denial: a Deployment of 5,000 bad containers once got 900 KB of it.
+export const DENIAL_MAX_BYTES = 4096;
 // A finding quotes what the user wrote (an image can be megabytes): answers stay small whatever it is.
 const FINDING_MAX_BYTES = 1024;
+// Room kept for the closing "… and N more" line or entry, whatever N is.
+const SUMMARY_RESERVE_BYTES = 120;
 
 export interface Subject {
   readonly kind: string;
@@ -22,71 +31,72 @@ export interface Subject {
 // The API server drops a warning that holds any control character: replace them.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
-const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
-const utf8Length = (codePoint: number) =>
-  codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
-const ELLIPSIS = '…';
 
-/** Cuts to at most `max` UTF-8 bytes without splitting a character, marking the cut. */
-export function truncateBytes(text: string, max: number): string {
-  if (text.length * 3 <= max || bytes(text) <= max) return text;
-  let used = bytes(ELLIPSIS);
-  let end = 0;
-  for (const ch of text) {
-    used += utf8Length(ch.codePointAt(0)!);
-    if (used > max) break;
-    end += ch.length;
-  }
-  return text.slice(0, end) + ELLIPSIS;
-}
-
+/**
+ * At most 4 KiB of warnings, each at most 256 bytes. Lines are formatted only while they fit:
+ * the rest are counted, never built.
+ */
 export function formatWarnings(findings: readonly Finding[]): string[] {
-  const lines = findings.map((f) =>
-    truncateBytes(`[${f.rule}] ${f.message}`.replace(CONTROL, ' '), WARNING_MAX_BYTES),
-  );
-  const out: string[] = [];
-  let total = 0;
-  // Room for the closing summary line, which can be up to this long.
-  const reserve = 80;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const last = i === lines.length - 1;
-    if (total + bytes(line) > WARNINGS_TOTAL_MAX_BYTES - (last ? 0 : reserve)) {
-      out.push(`… and ${lines.length - i} more findings (see the audit annotations or the webhook log)`);
+  const out = new BoundedLines(WARNINGS_TOTAL_MAX_BYTES, SUMMARY_RESERVE_BYTES);
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i]!;
+    // Cut before replacing, so a megabyte message is never scanned whole.
+    const line = truncateBytes(
+      `[${f.rule}] ${truncateBytes(f.message, WARNING_MAX_BYTES)}`,
+      WARNING_MAX_BYTES,
+    );
+    if (!out.add(line.replace(CONTROL, ' '), i === findings.length - 1)) {
+      out.lines.push(
+        `… and ${findings.length - i} more findings (see the audit annotations or the webhook log)`,
+      );
       break;
     }
-    out.push(line);
-    total += bytes(line);
   }
-  return out;
+  return out.lines;
 }
 
 // One entry of an audit annotation, written out directly: the same text JSON.stringify gives
-// for the object, without building the object first (this runs for every finding of every
-// request).
+// for the object, without building the object first (this runs for every finding shown).
 function annotationEntry(f: Finding): string {
-  const path = JSON.stringify(truncateBytes(f.path, FINDING_MAX_BYTES));
+  const path = jsonStringWithin(f.path, FINDING_MAX_BYTES);
   // A denial's message is in the answer's status already, which the audit log records as
   // responseStatus: repeating it here doubled the answer and its cost. Warnings are not
   // audited, so their messages are kept.
   if (f.action === 'deny') return `{"action":"deny","path":${path}}`;
-  const message = JSON.stringify(truncateBytes(f.message, FINDING_MAX_BYTES));
-  return `{"action":"warn","path":${path},"message":${message}}`;
+  return `{"action":"warn","path":${path},"message":${jsonStringWithin(f.message, FINDING_MAX_BYTES)}}`;
 }
 
+interface RuleEntries {
+  readonly entries: BoundedLines;
+  count: number;
+}
+
+/**
+ * One annotation per rule: a JSON list of its findings within 8 KiB (in bytes), ending with
+ * `{"more":N}` when some did not fit. Entries are built only while they fit; one pass.
+ */
 function auditAnnotations(findings: readonly Finding[]): Record<string, string> | undefined {
   if (findings.length === 0) return undefined;
-  const byRule: Partial<Record<Finding['rule'], string[]>> = {};
-  for (const f of findings) (byRule[f.rule] ??= []).push(annotationEntry(f));
+  const byRule = new Map<string, RuleEntries>();
+  for (const f of findings) {
+    let rule = byRule.get(f.rule);
+    // The brackets are part of the value.
+    if (!rule)
+      byRule.set(
+        f.rule,
+        (rule = {
+          entries: new BoundedLines(ANNOTATION_VALUE_MAX_BYTES - 2, SUMMARY_RESERVE_BYTES, ','),
+          count: 0,
+        }),
+      );
+    rule.count++;
+    if (!rule.entries.full) rule.entries.add(annotationEntry(f));
+  }
   const out: Record<string, string> = {};
-  for (const [rule, entries] of Object.entries(byRule)) {
-    const all = entries.length;
-    let value = `[${entries.join(',')}]`;
-    while (value.length > ANNOTATION_VALUE_MAX && entries.length > 1) {
-      entries.pop();
-      value = `[${entries.join(',')},{"more":${all - entries.length}}]`;
-    }
-    out[rule] = value;
+  for (const [rule, { entries, count }] of byRule) {
+    const more = count - entries.lines.length;
+    out[rule] =
+      `[${entries.lines.join(',')}${more ? `${entries.lines.length ? ',' : ''}{"more":${more}}` : ''}]`;
   }
   return out;
 }
@@ -95,11 +105,32 @@ function describeSubject({ kind, namespace, name }: Subject): string {
   return `${kind} ${namespace ? `${namespace}/` : ''}${name || '(unnamed)'}`;
 }
 
+/**
+ * The status message of a denial: a head, then one line per violation while they fit in 4 KiB,
+ * then how many more there are and where to see them all.
+ */
 export function denialMessage(subject: Subject, denials: readonly Finding[]): string {
-  const head = `kube-hygiene denied ${describeSubject(subject)}: ${denials.length} violation${denials.length === 1 ? '' : 's'}`;
-  return [head, ...denials.map((f) => truncateBytes(`- [${f.rule}] ${f.message}`, FINDING_MAX_BYTES))].join(
-    '\n',
+  const head = truncateBytes(
+    `kube-hygiene denied ${describeSubject(subject)}: ${denials.length} violation${denials.length === 1 ? '' : 's'}`,
+    FINDING_MAX_BYTES,
   );
+  const out = new BoundedLines(DENIAL_MAX_BYTES, SUMMARY_RESERVE_BYTES, '\n');
+  out.add(head);
+  for (let i = 0; i < denials.length; i++) {
+    const f = denials[i]!;
+    const line = truncateBytes(
+      `- [${f.rule}] ${truncateBytes(f.message, FINDING_MAX_BYTES)}`,
+      FINDING_MAX_BYTES,
+    );
+    if (!out.add(line, i === denials.length - 1)) {
+      const more = denials.length - i;
+      out.lines.push(
+        `- … and ${more} more violation${more === 1 ? '' : 's'}: run kube-hygiene check on the manifest to see them all`,
+      );
+      break;
+    }
+  }
+  return out.lines.join('\n');
 }
 
 export interface ResponseParts {

@@ -3,12 +3,12 @@
 // pull credentials. Rules get this narrow interface, never the client, so tests can hand them
 // an object literal and the engine stays free of I/O.
 import type { V1PodSpec } from '@kubernetes/client-node';
-import type { ImageReference } from './reference.js';
+import { normalizedString, type ImageReference } from './reference.js';
 import { resolvePlatforms, type PlatformResult } from './platforms.js';
 import { resolveImageDigest, type DigestResult } from './resolve-digest.js';
 import type { RegistryClient } from './registry/client.js';
 import type { CredentialStore } from './registry/credentials.js';
-import type { LookupFailure } from './registry/lookup-error.js';
+import { LookupFailure } from './registry/lookup-error.js';
 import type { Deadline } from './lookup-budget.js';
 
 export interface ImageLookup {
@@ -38,6 +38,32 @@ export interface LookupRequest {
  */
 export type LookupResult = 'cached' | 'ok' | LookupFailure;
 
+// Distinct images one review may ask registries about. A pod names a handful; one that names
+// thousands (a 5,000-container Deployment) would send thousands of requests to registries and
+// queue every other review's lookups (and DNS queries) behind them. Past the cap, images are not
+// looked up, and the rules say so as they say any other lookup failure.
+export const MAX_IMAGES_PER_REQUEST = 100;
+
+/** Whether an image is among the first MAX_IMAGES_PER_REQUEST distinct ones of a request. */
+function imagesAdmitted(): (ref: ImageReference) => boolean {
+  const seen = new Set<string>();
+  return (ref) => {
+    const key = normalizedString(ref);
+    if (seen.has(key)) return true;
+    if (seen.size >= MAX_IMAGES_PER_REQUEST) return false;
+    seen.add(key);
+    return true;
+  };
+}
+
+const notAsked = (ref: ImageReference) =>
+  ({
+    ok: false,
+    image: normalizedString(ref),
+    failure: LookupFailure.tooManyImages,
+    message: `not looked up: this review names more than ${MAX_IMAGES_PER_REQUEST} images, the most one review may ask registries about`,
+  }) as const;
+
 /** The registry client of one loaded policy, bound to each request in turn. */
 export class RegistryLookups {
   constructor(
@@ -46,6 +72,7 @@ export class RegistryLookups {
   ) {}
 
   forRequest({ namespace, deadline, pullCredentials }: LookupRequest): ImageLookup {
+    const admitted = imagesAdmitted();
     // One credentials read per pod spec per request, however many images it holds.
     const perPod = new WeakMap<V1PodSpec, Promise<CredentialStore | undefined>>();
     const credentialsOf = (pod: V1PodSpec) => {
@@ -65,9 +92,17 @@ export class RegistryLookups {
     };
     return {
       platforms: async (ref, pod) =>
-        count(await resolvePlatforms(this.client, ref, deadline, await credentialsOf(pod))),
+        count(
+          admitted(ref)
+            ? await resolvePlatforms(this.client, ref, deadline, await credentialsOf(pod))
+            : notAsked(ref),
+        ),
       digest: async (ref, pod) =>
-        count(await resolveImageDigest(this.client, ref, deadline, await credentialsOf(pod))),
+        count(
+          admitted(ref)
+            ? await resolveImageDigest(this.client, ref, deadline, await credentialsOf(pod))
+            : notAsked(ref),
+        ),
     };
   }
 }

@@ -98,3 +98,15 @@ export function decidePlacement(
     because: narrowest.length ? narrowest.map(describe).join('; ') : 'the architectures every image supports',
   };
 }
+
+/**
+ * True when no node can run even these images, whatever others join them: adding an image only
+ * narrows what the images share, so a pod whose resolved images already leave no node is
+ * refused without waiting for the ones that could not be looked up.
+ */
+export function noNodeFits(images: readonly ImagePlatforms[], osPin: NodePin, archPin: NodePin): boolean {
+  return (
+    images.length > 0 &&
+    SYSTEMS.every((os) => !osPin.allows(os) || !common(images, os).some((arch) => archPin.allows(arch)))
+  );
+}

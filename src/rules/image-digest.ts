@@ -3,7 +3,6 @@
 // it now, so every replica runs the same bits. Never on workload templates: GitOps tools would
 // fight the rewritten image on every sync.
 import { defineRule, type ContainerSite, type RuleFinding } from './rule.js';
-import { valueAtPointer } from '../admission/patch.js';
 import { displayImage } from '../images/reference.js';
 import type { V1Container } from '@kubernetes/client-node';
 
@@ -41,8 +40,9 @@ export default defineRule({
         });
       }
     });
-    if (ctx.draft) {
-      for (const { path, image } of pinned) (valueAtPointer(ctx.draft, path) as V1Container).image = image;
+    for (const { path, image } of pinned) {
+      const container = ctx.edit<V1Container>(path);
+      if (container) container.image = image;
     }
     return findings;
   },

@@ -7,11 +7,10 @@
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
 import type { PodSpecSite } from '../admission/workload.js';
-import { valueAtPointer } from '../admission/patch.js';
 import { displayImage } from '../images/reference.js';
 import type { ImageLookup } from '../images/image-lookup.js';
 import { LookupFailure } from '../images/registry/lookup-error.js';
-import { decidePlacement, type ImagePlatforms } from '../images/placement.js';
+import { decidePlacement, noNodeFits, type ImagePlatforms } from '../images/placement.js';
 import { decideAmd64Level } from '../images/amd64-level.js';
 import { ARCH_LABEL, OS_LABEL, addNodePin, readNodePin } from './node-pin.js';
 import { hasControllerOwner } from './controller-owner.js';
@@ -45,10 +44,14 @@ const placedBy = (ctx: RuleContext, site: PodSpecSite) =>
     (c) => c.site === site && c.list !== 'ephemeralContainers' && !c.exempt && c.image.ok,
   );
 
+// Images named in a denial's "not checked" note; the rest are counted.
+const NAMED_UNCHECKED = 3;
+
 interface Resolved {
   readonly known: ImagePlatforms[];
   readonly failures: RuleFinding[];
-  readonly failed: boolean;
+  /** The images whose platforms are unknown, and why: `image "…" (container c): timeout`. */
+  readonly unchecked: string[];
 }
 
 async function resolveAll(
@@ -62,7 +65,7 @@ async function resolveAll(
   );
   const known: ImagePlatforms[] = [];
   const failures: RuleFinding[] = [];
-  let failed = false;
+  const unchecked: string[] = [];
   results.forEach((result, i) => {
     const c = containers[i]!;
     if (!result) return;
@@ -70,7 +73,7 @@ async function resolveAll(
       known.push({ shown: shownImage(c), platforms: result.platforms });
       return;
     }
-    failed = true;
+    unchecked.push(`${shownImage(c)}: ${result.failure}`);
     // A tag never pushed runs nowhere, pinned or not: saying so is image-exists's finding.
     if (result.failure === LookupFailure.notFound && !options.denyOnLookupFailure) return;
     // Warnings are cut at 256 bytes: what happened leads, the registry's reason follows.
@@ -86,7 +89,19 @@ async function resolveAll(
       ...(options.denyOnLookupFailure ? {} : { action: 'warn' as const }),
     });
   });
-  return { known, failures, failed };
+  return { known, failures, unchecked };
+}
+
+/**
+ * Why no node can run the pod, when the images that were resolved already show it: the
+ * images that could not be looked up cannot change that (they only narrow the choice).
+ */
+function certainConflict(known: readonly ImagePlatforms[], spec: V1PodSpec): string | undefined {
+  const osPin = readNodePin(spec, OS_LABEL);
+  const archPin = readNodePin(spec, ARCH_LABEL);
+  if (!noNodeFits(known, osPin, archPin)) return undefined;
+  const placement = decidePlacement(known, osPin, archPin);
+  return placement.kind === 'deny' ? placement.message : undefined;
 }
 
 /** The pin a pod needs, or the reason no node can run it; undefined when it needs nothing. */
@@ -143,10 +158,19 @@ export default defineRule({
       const previews = !(site.template && hasControllerOwner(ctx.object));
       const containers = placedBy(ctx, site);
       if (containers.length === 0) continue;
-      const { known, failures, failed } = await resolveAll(images, site, containers, options);
+      const { known, failures, unchecked } = await resolveAll(images, site, containers, options);
       // A Pod's lookup failures were reported where it was patched (mutate), not again here.
       if (patching || (site.template && previews)) findings.push(...failures);
-      if (failed) continue;
+      if (unchecked.length) {
+        const conflict = certainConflict(known, site.spec);
+        if (conflict) {
+          const more =
+            unchecked.length > NAMED_UNCHECKED ? `; and ${unchecked.length - NAMED_UNCHECKED} more` : '';
+          const note = `not checked, and no image can change this: ${unchecked.slice(0, NAMED_UNCHECKED).join('; ')}${more}`;
+          findings.push({ path: site.path, subject: conflict, message: `${conflict}; ${note}` });
+        }
+        continue;
+      }
       const decision = decide(known, site.spec, options);
       if (typeof decision === 'string') {
         findings.push({ path: site.path, subject: decision, message: decision });
@@ -161,9 +185,9 @@ export default defineRule({
       }
     }
     // Edits last, after every lookup, so the draft never holds half a decision.
-    for (const { site, pin } of ctx.draft ? pins : []) {
-      const spec = valueAtPointer(ctx.draft, site.path) as V1PodSpec;
-      for (const [label, values] of pin.labels) addNodePin(spec, label, values);
+    for (const { site, pin } of pins) {
+      const spec = ctx.edit<V1PodSpec>(site.path);
+      if (spec) for (const [label, values] of pin.labels) addNodePin(spec, label, values);
     }
     return findings;
   },

@@ -5,9 +5,8 @@
 // variables themselves only with `mutateTemplates` (GitOps tools would report drift).
 // https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
-import { defineRule, type ContainerSite, type RuleFinding } from './rule.js';
-import type { KubeObject, PodSpecSite } from '../admission/workload.js';
-import { valueAtPointer } from '../admission/patch.js';
+import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
+import type { PodSpecSite } from '../admission/workload.js';
 import { hasControllerOwner } from './controller-owner.js';
 
 export const POD_IDENTITY_ANNOTATION = 'kube-hygiene.io/pod-identity';
@@ -94,9 +93,10 @@ interface Injection {
   readonly vars: readonly IdentityVar[];
 }
 
-function inject(draft: KubeObject, injections: readonly Injection[]): void {
+function inject(ctx: RuleContext, injections: readonly Injection[]): void {
   for (const { site, vars } of injections) {
-    const container = valueAtPointer(draft, site.path) as V1Container;
+    const container = ctx.edit<V1Container>(site.path);
+    if (!container) return; // the validating endpoint: nothing is edited there
     container.env ??= [];
     for (const name of vars) {
       container.env.push({ name, valueFrom: { fieldRef: { fieldPath: IDENTITY_VARS[name] } } });
@@ -104,15 +104,22 @@ function inject(draft: KubeObject, injections: readonly Injection[]): void {
   }
 }
 
+// Names listed per group in a preview: a warning is cut at 256 bytes, so a pod of thousands of
+// sidecars names a few and counts the rest instead of joining every name.
+const NAMES_SHOWN = 8;
+
 function preview(site: PodSpecSite, injections: readonly Injection[]): RuleFinding {
-  const byVars = new Map<string, string[]>();
+  const byVars = new Map<string, { names: string[]; count: number }>();
   for (const { site, vars } of injections) {
     const key = vars.join(', ');
-    byVars.set(key, [...(byVars.get(key) ?? []), site.container.name]);
+    let group = byVars.get(key);
+    if (!group) byVars.set(key, (group = { names: [], count: 0 }));
+    if (group.count++ < NAMES_SHOWN) group.names.push(String(site.container.name));
   }
-  const parts = [...byVars].map(
-    ([vars, names]) => `${vars} in container${names.length === 1 ? '' : 's'} ${names.join(', ')}`,
-  );
+  const parts = [...byVars].map(([vars, { names, count }]) => {
+    const more = count > names.length ? ` and ${count - names.length} more` : '';
+    return `${vars} in container${count === 1 ? '' : 's'} ${names.join(', ')}${more}`;
+  });
   return {
     action: 'warn',
     path: site.path,
@@ -157,7 +164,7 @@ export default defineRule({
       else edits.push(...injections);
     }
     // Edits last, after everything that could fail, so the draft never holds half a change.
-    if (edits.length && ctx.draft) inject(ctx.draft, edits);
+    if (edits.length) inject(ctx, edits);
     return findings;
   },
 });

@@ -68,11 +68,13 @@ export interface RuleContext {
   readonly podSpecs: readonly PodSpecSite[];
   readonly containers: readonly ContainerSite[];
   /**
-   * The copy mutating rules edit on the mutating endpoint (undefined on the validating one):
-   * made on first read, so rules that only judge never pay for it. The engine derives the
-   * response's patch from it (admission/patch.ts); paths in `containers` name the same places in it.
+   * The node at a JSON pointer (a path from `containers` or `podSpecs`) in the copy mutating
+   * rules edit, the rule's to change in any way; undefined on the validating endpoint, or when
+   * the pointer names no object or array. Only the nodes asked for are copied (the nodes above
+   * them one level each), so rules that only judge never pay, and an edit costs what it touches.
+   * The engine derives the response's patch from the copy (admission/patch.ts).
    */
-  readonly draft: KubeObject | undefined;
+  edit<T extends object = Record<string, unknown>>(pointer: string): T | undefined;
   /** What the cluster holds, when there is a connection; rules that need it judge nothing without it. */
   readonly cluster?: ClusterLookup;
   /** Image registries, under the request's deadline, when lookups are on; rules that need them judge nothing without. */

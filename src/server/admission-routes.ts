@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { handleReview, type ReviewOutcome } from '../admission/handle.js';
 import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from '../admission/review.js';
 import type { EngineDeps, Evaluation } from '../admission/evaluate.js';
+import { DeadlinePassed, WorkBudget } from '../admission/work-budget.js';
 import { WORKLOAD_KINDS } from '../admission/workload.js';
 import { Decision, type Metrics } from '../metrics/metrics.js';
 import type { Endpoint } from '../rules/rule.js';
@@ -14,16 +15,9 @@ import { LookupBudget } from '../images/lookup-budget.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
 import { decisionLine } from './decision-line.js';
+import { arrivedAt, timeoutOf } from './arrival.js';
 import type { RegistrySource } from './registry-source.js';
-import {
-  DEFAULT_TIMEOUT_MS,
-  decisionBudget,
-  lateReason,
-  lookupBudget,
-  parseTimeout,
-  uncheckedAnswer,
-  withinDeadline,
-} from './deadline.js';
+import { decisionBudget, lateReason, lookupBudget, uncheckedAnswer, withinDeadline } from './deadline.js';
 
 export interface AdmissionRouteDeps {
   readonly policy: PolicySource;
@@ -56,6 +50,10 @@ function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Dec
   return body.response.warnings?.length || evaluation?.findings.length ? Decision.warned : Decision.allowed;
 }
 
+// Longest stretch one review's judging holds the event loop before others get a turn
+// (admission/work-budget.ts; figures in docs/reliability.md).
+export const WORK_SLICE_MS = 10;
+
 export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps): void {
   const { metrics, logger: log } = deps;
 
@@ -66,7 +64,12 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     timeoutMs: number,
   ): Answered | Promise<Answered> => {
     const review = req.body as AdmissionReview;
+    const late = (): Answered => ({
+      outcome: uncheckedAnswer(review, lateReason(timeoutMs)),
+      unchecked: 'timeout',
+    });
     const failed = (err: Error): Answered => {
+      if (err instanceof DeadlinePassed) return late();
       // handleReview checks the envelope first: a throw after that is our bug, not the caller's.
       if (checkReview(req.body).length) throw err;
       log.error({ err, uid: review.request.uid }, 'the engine failed; answering allowed with a warning');
@@ -77,13 +80,18 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     };
     const policy = deps.policy.current();
     const registry = deps.registry?.lookupsFor(policy);
+    // The API server's clock started when it sent the request: reading the body spent some of it.
+    const spent = performance.now() - arrivedAt(req);
     // The whole request's registry time sits inside the API server's deadline.
-    const deadline = registry && new LookupBudget(lookupBudget(timeoutMs));
+    const deadline = registry && new LookupBudget(lookupBudget(timeoutMs) - spent);
+    const decisionMs = decisionBudget(timeoutMs) - spent;
+    const work = new WorkBudget({ sliceMs: WORK_SLICE_MS, endsAt: performance.now() + decisionMs });
     let outcome: ReviewOutcome | Promise<ReviewOutcome>;
     try {
       outcome = handleReview(req.body, endpoint, {
         ...deps.engine,
         policy,
+        work,
         ...(registry && { registry, deadline }),
       });
     } catch (err) {
@@ -95,8 +103,8 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     if (!(outcome instanceof Promise)) return { outcome };
     const answered = withinDeadline<Answered>(
       outcome.then((settled): Answered => ({ outcome: settled }), failed),
-      decisionBudget(timeoutMs),
-      () => ({ outcome: uncheckedAnswer(review, lateReason(timeoutMs)), unchecked: 'timeout' }),
+      decisionMs,
+      late,
     );
     return deadline ? answered.finally(() => deadline.release()) : answered;
   };
@@ -106,7 +114,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
   // A decision made in this tick is answered in it: no promise, no extra turn of the loop.
   const answer = (endpoint: Endpoint) => (req: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
-    const timeoutMs = parseTimeout((req.query as Record<string, unknown>).timeout) ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = timeoutOf(req);
     const decided = decide(req, endpoint, timeoutMs);
     if (decided instanceof Promise)
       return decided.then((a) => send(req, reply, endpoint, a, started, timeoutMs));

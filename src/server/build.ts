@@ -19,9 +19,16 @@ import { healthRoutes } from './health-routes.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
 import { describeRequestError } from './request-errors.js';
+import { recordArrivals } from './arrival.js';
+import { jsonBodies } from './json-body.js';
 
-// An UPDATE review carries object and oldObject; etcd caps an object at 1.5 MiB by default and
-// kube-apiserver bodies at 3 MiB, so 7 MiB admits every real review with room for base64 data.
+// What the API server can send: kube-apiserver refuses write bodies over 3 MiB (its
+// MaxRequestBodyBytes, no flag), etcd refuses writes over 1.5 MiB (--max-request-bytes), but
+// webhooks run before etcd is asked, and a review re-encodes the object as JSON with defaults
+// and managedFields added (a protobuf or YAML body of 3 MiB can come out larger). An UPDATE
+// carries object and oldObject: 7 MiB admits both. A lower limit would refuse real reviews
+// (the failurePolicy then decides); what a large body costs is bounded instead: it is parsed
+// in slices under its deadline (json-body.ts).
 // https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#request
 export const BODY_LIMIT = 7 * 1024 * 1024;
 // The API server's Go TLS client speaks 1.2 and 1.3; nothing older is needed by anyone.
@@ -87,6 +94,8 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
   });
   // Fastify accepts text/plain by default; an AdmissionReview is JSON and nothing else.
   app.removeContentTypeParser('text/plain');
+  recordArrivals(app);
+  jsonBodies(app, bodyLimit);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     // A body cut off by its deadline (or the shutdown) is already counted and logged there.

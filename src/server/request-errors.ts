@@ -33,6 +33,12 @@ export function describeRequestError(
         ErrorCode.REVIEW_TOO_LARGE,
         `the body is larger than ${bodyLimit} bytes; no AdmissionReview is that large (an UPDATE with object and oldObject stays under it)`,
       );
+    case ErrorCode.REVIEW_TOO_COSTLY:
+      return reply(
+        413,
+        ErrorCode.REVIEW_TOO_COSTLY,
+        `${err.message}: the review was refused rather than answered late (the webhook's failurePolicy decides); send smaller objects or raise timeoutSeconds`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return reply(
         415,

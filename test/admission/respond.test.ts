@@ -1,7 +1,10 @@
 // What the API server accepts from a webhook: warnings without control characters, at most 256
-// bytes each and 4 KiB in all; audit annotation keys of at most 63 characters without a slash.
+// bytes each and 4 KiB in all; audit annotation keys of at most 63 characters without a slash;
+// and answers that stay small, built with work that does not grow with the findings past the caps.
 import t from 'tap';
 import {
+  ANNOTATION_VALUE_MAX_BYTES,
+  DENIAL_MAX_BYTES,
   formatWarnings,
   respond,
   WARNING_MAX_BYTES,
@@ -128,4 +131,102 @@ t.test('a finding quoting megabytes of user input stays small in every part of t
   });
   t.ok(Buffer.byteLength(JSON.stringify(r)) < 16 * 1024, `${Buffer.byteLength(JSON.stringify(r))} bytes`);
   t.match(r.status?.message, /…$/);
+});
+
+/** Findings that count how often their text is read: the work an answer does per finding. */
+function counted(n: number, action: 'deny' | 'warn', message = 'image "ghcr.io/acme/app:latest" moves') {
+  const reads = { count: 0 };
+  const findings = Array.from({ length: n }, (_, i): Finding => ({
+    rule: 'image-tag',
+    action,
+    get message() {
+      reads.count++;
+      return `${message} (${i})`;
+    },
+    get path() {
+      reads.count++;
+      return `/spec/template/spec/containers/${i}/image`;
+    },
+  }));
+  return { findings, reads };
+}
+
+const subject = { kind: 'Deployment', namespace: 'team', name: 'big' };
+
+t.test(
+  'a denial of thousands of violations is one message of at most 4 KiB ending "and N more"',
+  async (t) => {
+    for (const n of [500, 5_000, 20_000]) {
+      const { findings } = counted(n, 'deny');
+      const message = respond({ uid: 'u', subject, findings }).status!.message;
+      t.ok(bytes(message) <= DENIAL_MAX_BYTES, `${n}: ${bytes(message)} bytes`);
+      const lines = message.split('\n');
+      t.equal(lines[0], `kube-hygiene denied Deployment team/big: ${n} violations`);
+      const shown = lines.slice(1, -1);
+      t.ok(shown.length >= 10, `${shown.length} violations listed`);
+      t.ok(shown.every((line, i) => line.startsWith(`- [image-tag] image`) && line.endsWith(`(${i})`)));
+      t.equal(
+        lines.at(-1),
+        `- … and ${n - shown.length} more violations: run kube-hygiene check on the manifest to see them all`,
+      );
+    }
+    const few = respond({ uid: 'u', subject, findings: counted(3, 'deny').findings }).status!.message;
+    t.notMatch(few, /more violations/, 'a short list is given whole');
+  },
+);
+
+t.test('the denial message stays within 4 KiB in bytes whatever the characters', async (t) => {
+  for (const filler of ['x', 'é', '漢', '🚀']) {
+    const findings = Array.from({ length: 50 }, () => finding(filler.repeat(2_000), 'deny'));
+    const message = respond({ uid: 'u', subject, findings }).status!.message;
+    t.ok(bytes(message) <= DENIAL_MAX_BYTES, `${filler}: ${bytes(message)} bytes`);
+    t.notMatch(message, /\uFFFD/, 'no broken character');
+    t.match(message, /more violations/);
+  }
+  const long = respond({
+    uid: 'u',
+    subject: { kind: 'Pod', name: 'n'.repeat(100_000) },
+    findings: [finding('x', 'deny')],
+  });
+  t.ok(bytes(long.status!.message) <= DENIAL_MAX_BYTES, 'a huge name is cut too');
+});
+
+t.test('annotation values are at most 8 KiB in bytes, not characters', async (t) => {
+  // 8,192 characters of 漢 are 24 KiB; control characters are escaped to six bytes each.
+  for (const filler of ['m', '漢', '🚀', '\u0001', '"', '\\']) {
+    const findings = Array.from({ length: 300 }, () => finding(filler.repeat(700)));
+    const value = respond({ uid: 'u', subject, findings }).auditAnnotations!['image-tag']!;
+    t.ok(bytes(value) <= ANNOTATION_VALUE_MAX_BYTES, `${JSON.stringify(filler)}: ${bytes(value)} bytes`);
+    const entries = JSON.parse(value) as { message?: string; more?: number }[];
+    const more = entries.at(-1)!.more!;
+    t.equal(entries.length - 1 + more, 300, 'shown + more = all findings');
+  }
+  // One finding whose message escapes to far more than 8 KiB still gives a valid, bounded value.
+  const single = respond({ uid: 'u', subject, findings: [finding('\u0001'.repeat(100_000))] });
+  const value = single.auditAnnotations!['image-tag']!;
+  t.ok(bytes(value) <= ANNOTATION_VALUE_MAX_BYTES, `${bytes(value)} bytes`);
+  const message = (JSON.parse(value) as { message: string }[])[0]!.message;
+  t.ok(
+    message.endsWith('…') &&
+      message
+        .slice(0, -1)
+        .split('')
+        .every((c) => c === '\u0001'),
+    'a cut prefix',
+  );
+});
+
+t.test('the work of an answer is bounded: findings past the caps are counted, never formatted', async (t) => {
+  const readsFor = (n: number, action: 'deny' | 'warn') => {
+    const { findings, reads } = counted(n, action);
+    const r = respond({ uid: 'u', subject, findings });
+    t.ok(bytes(JSON.stringify(r)) < 20 * 1024, `${n} ${action}: answer ${bytes(JSON.stringify(r))} bytes`);
+    return reads.count;
+  };
+  for (const action of ['deny', 'warn'] as const) {
+    const small = readsFor(1_000, action);
+    const large = readsFor(100_000, action);
+    t.equal(large, small, `${action}: ${small} reads for 1,000 findings and for 100,000`);
+    t.ok(small < 1_000, `${action}: ${small} reads`);
+  }
 });

@@ -1,5 +1,6 @@
 // Properties of the decision function under hostile input: it never throws, every 200 answer is
-// a valid v1 AdmissionReview for the request's uid within the API server's limits, every other
+// a valid v1 AdmissionReview for the request's uid within the API server's limits (warnings,
+// a 4 KiB denial message, 8 KiB annotation values, a 1 MiB patch), every other
 // answer is a 400 with a code, and nothing pollutes Object.prototype.
 // CI runs a fixed seed; `npm run fuzz` runs 100,000 cases (FUZZ_RUNS, FUZZ_SEED to change).
 import t from 'tap';
@@ -12,16 +13,20 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 1_500);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const policies = [loadPolicyFile(), parsePolicy('mode: audit\n', 'audit.yaml')];
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+// Larger than any mutated recorded review: the large cases of the corpus.
+const LARGE = 256 * 1024;
 
 t.test(`hostile reviews (${RUNS} cases, seed ${SEED})`, async (t) => {
   let answered = 0;
   let refused = 0;
+  let large = 0;
   await fc.assert(
     fc.asyncProperty(
       hostileReview,
       fc.nat(1),
       fc.constantFrom('validate', 'mutate' as const),
       async (text, p, endpoint) => {
+        if (text.length > LARGE) large++;
         const body = JSON.parse(text);
         const outcome = await handleReview(body, endpoint, { policy: policies[p]! });
         if (outcome.statusCode === 400) {
@@ -41,9 +46,11 @@ t.test(`hostile reviews (${RUNS} cases, seed ${SEED})`, async (t) => {
         // eslint-disable-next-line no-control-regex -- control characters are what is checked for
         if (warnings.some((w) => bytes(w) > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(w))) return false;
         if (warnings.reduce((n, w) => n + bytes(w), 0) > 4096) return false;
-        for (const key of Object.keys(r.auditAnnotations ?? {})) {
-          if (key.length > 63 || key.includes('/')) return false;
+        for (const [key, value] of Object.entries<string>(r.auditAnnotations ?? {})) {
+          if (key.length > 63 || key.includes('/') || bytes(value) > 8192) return false;
         }
+        if (r.status && bytes(r.status.message) > 4096) return false;
+        if (r.patch && Buffer.from(r.patch, 'base64').length > 1024 * 1024) return false;
         if (endpoint === 'validate' && r.patch) return false;
         return ({} as Record<string, unknown>).polluted === undefined;
       },
@@ -52,4 +59,5 @@ t.test(`hostile reviews (${RUNS} cases, seed ${SEED})`, async (t) => {
   );
   t.ok(answered > RUNS / 10, `${answered} answered`);
   t.ok(refused > 0, `${refused} refused as malformed`);
+  t.ok(large > 0, `${large} large reviews (thousands of containers, megabytes of keys)`);
 });

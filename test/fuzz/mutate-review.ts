@@ -2,6 +2,7 @@
 // nested deep, or spelled with odd keys. Used by the property tests and by `npm run fuzz`.
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { largeReview, manyKeysReview, type LargeKind } from '../fixtures/large-objects.js';
 
 const FIXTURES = ['pod-create.json', 'deployment-update.json'].map((name) =>
   readFileSync(new URL(`../../bench/reviews/${name}`, import.meta.url), 'utf8'),
@@ -101,7 +102,7 @@ function apply(root: Json, m: Mutate): void {
  * Review bodies as text: a recorded review with up to six mutations, sometimes a duplicate key,
  * sometimes an array nested tens of thousands deep (deeper than JSON.stringify can walk back).
  */
-export const hostileReview: fc.Arbitrary<string> = fc
+const mutatedReview: fc.Arbitrary<string> = fc
   .tuple(
     fc.constantFrom(...FIXTURES),
     fc.array(mutationArb, { maxLength: 6 }),
@@ -118,3 +119,28 @@ export const hostileReview: fc.Arbitrary<string> = fc
       out = out.replace('"dryRun":', `"nested":${'['.repeat(depth)}${']'.repeat(depth)},"dryRun":`);
     return out;
   });
+
+/**
+ * The large cases: a Pod or Deployment of hundreds to 20,000 containers that each break a rule,
+ * or a Pod of up to 7 MiB of small annotation keys, with up to two mutations. Rare (one case in
+ * 200): each costs what a hundred small ones do.
+ */
+export const largeReviewText: fc.Arbitrary<string> = fc.oneof(
+  fc
+    .tuple(
+      fc.constantFrom<LargeKind>('Pod', 'Deployment'),
+      fc.constantFrom(500, 1_000, 2_000, 5_000, 5_000, 20_000),
+      fc.array(mutationArb, { maxLength: 2 }),
+    )
+    .map(([kind, containers, mutations]) => {
+      const root = largeReview(kind, containers) as unknown as Json;
+      for (const m of mutations) apply(root, m);
+      return JSON.stringify(root);
+    }),
+  fc.constantFrom(0.5, 3, 7).map((mib) => manyKeysReview(mib)),
+);
+
+export const hostileReview: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: mutatedReview, weight: 199 },
+  { arbitrary: largeReviewText, weight: 1 },
+);

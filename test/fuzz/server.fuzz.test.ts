@@ -13,6 +13,8 @@ import { request } from '../harness/tls.js';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+// Larger than any mutated recorded review: the large cases of the corpus.
+const LARGE = 256 * 1024;
 
 /** Why a 200 answer is not what the API server accepts, or undefined when it is. */
 function problemWith(answer: string, sent: unknown, endpoint: string): string | undefined {
@@ -31,9 +33,14 @@ function problemWith(answer: string, sent: unknown, endpoint: string): string | 
   // eslint-disable-next-line no-control-regex -- control characters are what is checked for
   if (warnings.some((w) => bytes(w) > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(w))) return 'a warning';
   if (warnings.reduce((n, w) => n + bytes(w), 0) > 4096) return 'warnings over 4 KiB';
+  if (r.status?.message && bytes(r.status.message) > 4096) return 'a denial message over 4 KiB';
+  const annotations = (r.auditAnnotations ?? {}) as Record<string, string>;
+  if (Object.values(annotations).some((v) => bytes(v) > 8192)) return 'an annotation value over 8 KiB';
   if (r.patch !== undefined) {
     if (endpoint === 'validate') return 'a patch from /validate';
-    const ops = JSON.parse(Buffer.from(r.patch as string, 'base64').toString('utf8'));
+    const text = Buffer.from(r.patch as string, 'base64').toString('utf8');
+    if (bytes(text) > 1024 * 1024) return 'a patch over 1 MiB';
+    const ops = JSON.parse(text);
     const object = structuredClone((sent as { request: { object: unknown } }).request.object);
     try {
       jsonPatch.applyPatch(object, ops, true);
@@ -52,6 +59,7 @@ t.test(`hostile reviews over TLS (${RUNS} cases, seed ${SEED})`, async (t) => {
   t.teardown(() => agents.forEach((a) => a.destroy()));
   const statuses = new Map<number, number>();
   let patches = 0;
+  let large = 0;
 
   await fc.assert(
     fc.asyncProperty(
@@ -59,6 +67,7 @@ t.test(`hostile reviews over TLS (${RUNS} cases, seed ${SEED})`, async (t) => {
       fc.constantFrom('validate', 'mutate'),
       fc.nat(1),
       async (text, endpoint, s) => {
+        if (text.length > LARGE) large++;
         const server = servers[s]!;
         const res = await request({
           port: server.port,
@@ -84,6 +93,7 @@ t.test(`hostile reviews over TLS (${RUNS} cases, seed ${SEED})`, async (t) => {
 
   t.ok((statuses.get(200) ?? 0) > RUNS / 10, `answered: ${JSON.stringify(Object.fromEntries(statuses))}`);
   t.ok(patches > 0, `${patches} patches applied cleanly`);
+  t.ok(large > 0, `${large} large reviews (thousands of containers, megabytes of keys)`);
   t.notOk(
     [...statuses.keys()].some((s) => s >= 500),
     'no 5xx',

@@ -4,7 +4,8 @@
 // read back by the same reader to prove a second pass keeps it.
 import t from 'tap';
 import type { V1PodSpec } from '@kubernetes/client-node';
-import { decidePlacement, type ImagePlatforms } from '../../src/images/placement.js';
+import fc from 'fast-check';
+import { decidePlacement, noNodeFits, type ImagePlatforms } from '../../src/images/placement.js';
 import { ARCH_LABEL, OS_LABEL, addNodePin, readNodePin } from '../../src/rules/node-pin.js';
 
 const linux = (...arches: string[]) => arches.map((architecture) => ({ os: 'linux', architecture }));
@@ -108,4 +109,55 @@ t.test('operating systems', async (t) => {
       /nodeSelector kubernetes\.io\/os=windows leaves no node its images run on: l is linux\/arm64 only/,
   });
   t.match(decide([], spec({})), { kind: 'keep' }, 'no images: nothing to say');
+});
+
+t.test('noNodeFits: a conflict among some images holds whatever images join them', async (t) => {
+  const amd64 = image('a', linux('amd64'));
+  const arm64 = image('b', linux('arm64'));
+  const none = spec({});
+  const fits = (images: ImagePlatforms[], pod = none) =>
+    !noNodeFits(images, readNodePin(pod, OS_LABEL), readNodePin(pod, ARCH_LABEL));
+  t.notOk(fits([amd64, arm64]), 'amd64-only and arm64-only share nothing');
+  t.ok(fits([amd64]), 'one image always fits somewhere');
+  t.ok(fits([]), 'no images: nothing is known');
+  t.notOk(fits([amd64], spec({ nodeSelector: { [ARCH_LABEL]: 'arm64' } })), 'a pin no image fits');
+  t.ok(
+    fits(
+      [image('c', [...linux('amd64'), { os: 'windows', architecture: 'arm64' }])],
+      spec({ nodeSelector: { [ARCH_LABEL]: 'arm64' } }),
+    ),
+    'a pin another system fits is not a certain conflict',
+  );
+
+  // Over every small set of images and any pin: a conflict stays a conflict, and a denial, when
+  // another image joins.
+  const platform = fc.record({
+    os: fc.constantFrom('linux', 'windows'),
+    architecture: fc.constantFrom('amd64', 'arm64', 's390x'),
+  });
+  const anImage = fc.array(platform, { minLength: 1, maxLength: 3 }).map((p) => image('x', p));
+  const pin = fc.constantFrom<Record<string, unknown>>(
+    {},
+    { nodeSelector: { [ARCH_LABEL]: 'arm64' } },
+    { nodeSelector: { [OS_LABEL]: 'windows' } },
+    terms([arch('In', ['amd64', 's390x'])]),
+    terms([arch('NotIn', ['amd64'])]),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(anImage, { minLength: 1, maxLength: 4 }),
+      anImage,
+      pin,
+      (images, extra, extraSpec) => {
+        const pod = spec(extraSpec);
+        if (fits(images, pod)) return true;
+        return (
+          !fits([...images, extra], pod) &&
+          decide([...images, extra], pod).kind === 'deny' &&
+          decide(images, pod).kind === 'deny'
+        );
+      },
+    ),
+    { seed: 20261123, numRuns: 2_000 },
+  );
 });

@@ -9,6 +9,7 @@ import { RegistryLookups } from '../../src/images/image-lookup.js';
 import { registryRuleNotices } from '../../src/images/notices.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import { MISSING } from '../harness/registry/seed.js';
+import { startFaultServer } from '../harness/registry/fault-server.js';
 import { admit, deployment, pod } from './registry-admit.js';
 
 const seeded = await startSeededRegistry(AuthMode.plain);
@@ -229,3 +230,58 @@ t.test('without registry lookups the rule is off, and says so once', async (t) =
   t.same(ops, []);
   t.same(registryRuleNotices(policy, 'no lookups'), ['node-arch is off: no lookups']);
 });
+
+t.test(
+  'images that already share no platform are denied though a third could not be looked up',
+  async (t) => {
+    const faults = await startFaultServer();
+    t.teardown(faults.close);
+    // A registry that never answers: its lookup times out (the per-lookup timeout is short here).
+    const hanging = `${faults.host}/slow-headers:v1.0.0`;
+    const registry = new RegistryLookups(
+      new RegistryClient({
+        registries: { ...seeded.settings, [faults.host]: { insecure: true, allowPrivateAddress: true } },
+        timeoutMs: 300,
+      }),
+    );
+    const missing = `${host}/${MISSING.repo}:${MISSING.tag}`;
+    for (const [third, failure] of [
+      [hanging, 'timeout'],
+      [missing, 'not-found'],
+    ] as const) {
+      for (const endpoint of ['mutate', 'validate'] as const) {
+        const object =
+          endpoint === 'mutate'
+            ? pod([c('api', AMD64), c('agent', ARM64), c('db', third)])
+            : deployment([c('api', AMD64), c('agent', ARM64), c('db', third)]);
+        const { response, ops } = await admit(object, { policy, endpoint, deps: { registry } });
+        t.equal(response.allowed, false, `${failure} on ${endpoint}: denied`);
+        t.same(ops, []);
+        const message = response.status?.message ?? '';
+        t.match(
+          message,
+          /container api\) is linux\/amd64 only; image .* \(container agent\) is linux\/arm64 only: no node can run this pod/,
+        );
+        t.match(
+          message,
+          new RegExp(`not checked, and no image can change this: image ".*" \\(container db\\): ${failure}`),
+          'and says which image could not be checked',
+        );
+      }
+    }
+    // A pin no resolved image fits is as certain.
+    const pinned = await admit(
+      pod([c('api', AMD64), c('db', hanging)], { nodeSelector: { 'kubernetes.io/arch': 'arm64' } }),
+      { policy, deps: { registry } },
+    );
+    t.equal(pinned.response.allowed, false, 'a pin the resolved images do not fit');
+    t.match(pinned.response.status?.message, /does not fit its images.*not checked.*container db\): timeout/);
+    // Images that still share a platform: the unchecked one could still narrow it, so nothing is certain.
+    const open = await admit(pod([c('api', AMD64), c('side', MULTI), c('db', hanging)]), {
+      policy,
+      deps: { registry },
+    });
+    t.equal(open.response.allowed, true, 'no conflict yet: allowed unpinned, as before');
+    t.same(open.ops, []);
+  },
+);

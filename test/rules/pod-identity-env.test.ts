@@ -1,6 +1,7 @@
 // pod-identity-env through handleReview, as the API server sees it: every patch is decoded
 // from the AdmissionReview response and applied with a real RFC 6902 implementation.
 import t from 'tap';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
 import jsonPatch from 'fast-json-patch';
 import { handleReview } from '../../src/admission/handle.js';
 import { requestFor, type RequestOptions } from '../../src/admission/object-request.js';
@@ -272,7 +273,7 @@ t.test('keys with / and ~ next to the patched paths come through the whole pipel
     ...podIdentityEnv,
     evaluate(...[ctx, options]: Parameters<typeof podIdentityEnv.evaluate>) {
       const out = podIdentityEnv.evaluate(ctx, options);
-      const meta = ctx.draft!.metadata!;
+      const meta = ctx.edit<V1ObjectMeta>('/metadata')!;
       meta.annotations = { ...meta.annotations, 'example.com/a~b': 'y', 'kube-hygiene.io/env~1': 'added' };
       return out;
     },
@@ -292,4 +293,20 @@ t.test('keys with / and ~ next to the patched paths come through the whole pipel
   t.strictSame(patched.metadata!.labels, { 'app.kubernetes.io/name': 'web', '~': 'tilde' });
   t.strictSame(envs(patched).sidecar, [POD_NAME, POD_NAMESPACE]);
   t.notOk((await admit(patched, { policy })).response.patch, 'and a second pass yields no patch');
+});
+
+t.test('a template of 5,000 sidecars: the preview names a few and counts the rest', async (t) => {
+  const containers = Array.from({ length: 5_000 }, (_, i) => c(`c${i}`));
+  const deployment: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'team' },
+    spec: { template: { metadata: {}, spec: { containers } } },
+  };
+  const { response } = await admit(deployment, { endpoint: 'validate' });
+  const preview = response.warnings!.find((w) => w.startsWith('[pod-identity-env] pods will get'));
+  t.equal(
+    preview,
+    '[pod-identity-env] pods will get POD_NAME, POD_NAMESPACE in containers c1, c2, c3, c4, c5, c6, c7, c8 and 4991 more (downward API); to opt out, annotate the pod template kube-hygiene.io/pod-identity: off',
+  );
 });

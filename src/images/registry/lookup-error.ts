@@ -12,6 +12,8 @@ export const LookupFailure = {
   tooManyRedirects: 'too-many-redirects',
   insecureRefused: 'insecure-refused',
   invalidReference: 'invalid-reference',
+  /** Not asked: the review names more images than one review may look up. */
+  tooManyImages: 'too-many-images',
 } as const;
 export type LookupFailure = (typeof LookupFailure)[keyof typeof LookupFailure];
 

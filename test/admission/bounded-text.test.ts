@@ -1,0 +1,50 @@
+// Cutting text to a number of UTF-8 bytes: never more bytes, never a broken character or
+// escape, and the kept part is the start of the text.
+import t from 'tap';
+import fc from 'fast-check';
+import { bytes, jsonStringWithin, truncateBytes } from '../../src/admission/bounded-text.js';
+
+const text = fc.string({
+  unit: fc.constantFrom('a', 'é', '漢', '🚀', '\u0001', '"', '\\', '\n', '\ud800'),
+  maxLength: 400,
+});
+
+t.test('truncateBytes keeps the start of the text within max bytes', async () => {
+  fc.assert(
+    fc.property(text, fc.integer({ min: 4, max: 600 }), (s, max) => {
+      const cut = truncateBytes(s, max);
+      if (bytes(cut) > max) return false;
+      return cut === s || (cut.endsWith('…') && s.startsWith(cut.slice(0, -1)));
+    }),
+    { seed: 20261123, numRuns: 2_000 },
+  );
+});
+
+t.test('jsonStringWithin is a JSON string of at most max bytes whose text starts the input', async () => {
+  fc.assert(
+    fc.property(text, fc.integer({ min: 12, max: 600 }), (s, max) => {
+      const literal = jsonStringWithin(s, max);
+      if (bytes(literal) > max) return false;
+      const back = JSON.parse(literal) as string;
+      if (literal === JSON.stringify(s)) return true;
+      // A lone surrogate is written as an escape: compare what the two literals say.
+      return back.endsWith('…') && s.startsWith(back.slice(0, -1));
+    }),
+    { seed: 20261123, numRuns: 2_000 },
+  );
+});
+
+t.test('a string of megabytes of escapes gives a literal of at most max bytes', async (t) => {
+  const huge = '\u0001'.repeat(5_000_000);
+  const literal = jsonStringWithin(huge, 1024);
+  t.ok(bytes(literal) <= 1024);
+  const back = JSON.parse(literal) as string;
+  t.ok(
+    back.endsWith('…') &&
+      back
+        .slice(0, -1)
+        .split('')
+        .every((c) => c === '\u0001'),
+    'a cut prefix',
+  );
+});

@@ -157,19 +157,7 @@ t.test('kube-hygiene audit reports the live cluster in text, json and policyrepo
   const crds = ['wgpolicyk8s.io_policyreports.yaml', 'wgpolicyk8s.io_clusterpolicyreports.yaml'];
   const refused = await plane.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: reports.stdout });
   t.not(refused.code, 0, 'without the CRDs the API server does not know the kind');
-  for (const crd of crds)
-    t.equal((await plane.kubectl(['apply', '-f', join(plane.binaries.crds, crd)])).code, 0);
-  t.equal(
-    (
-      await plane.kubectl([
-        'wait',
-        '--for=condition=Established',
-        '--timeout=30s',
-        'crd/policyreports.wgpolicyk8s.io',
-      ])
-    ).code,
-    0,
-  );
+  await plane.installCrds(crds);
   const accepted = await plane.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: reports.stdout });
   t.equal(accepted.code, 0, accepted.stderr);
   t.match(accepted.stdout, /policyreport\.wgpolicyk8s\.io\/kube-hygiene created \(server dry run\)/);

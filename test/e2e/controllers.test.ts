@@ -4,7 +4,7 @@
 // the warnings recorded for them name the Deployment a person has to fix.
 import t from 'tap';
 import { startControlPlane } from '../harness/control-plane/control-plane.js';
-import { startKubeHygiene } from '../harness/control-plane/kube-hygiene.js';
+import { registryPolicy, startKubeHygiene } from '../harness/control-plane/kube-hygiene.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import { seedImages } from '../harness/registry/seed.js';
 import { eventually } from '../harness/eventually.js';
@@ -19,12 +19,7 @@ t.teardown(() => registry.stop());
 const host = registry.registry.host;
 const plane = await startControlPlane();
 t.teardown(() => plane.stop());
-const policy = `apiVersion: kube-hygiene.io/v1
-kind: Policy
-mode: enforce
-registries: { '${host}': { insecure: true, allowPrivateAddress: true } }
-`;
-const hygiene = await startKubeHygiene(plane, { overlay: 'enforce', policy });
+const hygiene = await startKubeHygiene(plane, { overlay: 'enforce', policy: registryPolicy(host) });
 t.teardown(() => hygiene.stop());
 
 interface Pod {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { startControlPlane } from '../harness/control-plane/control-plane.js';
-import { startKubeHygiene } from '../harness/control-plane/kube-hygiene.js';
+import { registryPolicy, startKubeHygiene } from '../harness/control-plane/kube-hygiene.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 
 // A control plane starts in 10–20 s and each scenario waits on real controllers and timeouts.
@@ -18,12 +18,7 @@ t.teardown(() => registry.stop());
 const host = registry.registry.host;
 const plane = await startControlPlane();
 t.teardown(() => plane.stop());
-const policy = `apiVersion: kube-hygiene.io/v1
-kind: Policy
-mode: enforce
-registries: { '${host}': { insecure: true, allowPrivateAddress: true } }
-`;
-const hygiene = await startKubeHygiene(plane, { overlay: 'enforce', policy });
+const hygiene = await startKubeHygiene(plane, { overlay: 'enforce', policy: registryPolicy(host) });
 t.teardown(() => hygiene.stop());
 await plane.kubectl(['create', 'namespace', 'placement']);
 

@@ -43,6 +43,8 @@ export interface ControlPlane {
   helm(args: readonly string[], options?: RunOptions): Promise<CommandResult>;
   /** Every event the API server wrote to its audit log so far (level Metadata, stage ResponseComplete). */
   auditEvents(): AuditEvent[];
+  /** Applies CRDs from the build's crds/ folder and waits until the API server serves them. */
+  installCrds(files: readonly string[]): Promise<void>;
   stopApiServer(): Promise<void>;
   startApiServer(): Promise<void>;
   stop(): Promise<void>;
@@ -250,6 +252,20 @@ export async function startControlPlane(): Promise<ControlPlane> {
               .filter(Boolean)
               .map((line) => JSON.parse(line) as AuditEvent)
           : [],
+      installCrds: async (files) => {
+        for (const file of files) {
+          const applied = await plane.kubectl(['apply', '--server-side', '-f', join(binaries.crds, file)]);
+          if (applied.code !== 0) throw new Error(`${file}: ${applied.stderr}`);
+        }
+        const established = await plane.kubectl([
+          'wait',
+          '--for=condition=Established',
+          '--timeout=60s',
+          'crd',
+          '--all',
+        ]);
+        if (established.code !== 0) throw new Error(established.stderr);
+      },
       stopApiServer: async () => apiserver?.stop(),
       startApiServer,
       stop: stopAll,

@@ -38,6 +38,13 @@ rules:
   image-exists: { action: 'off' }
 `;
 
+/** Enforce, with every registry rule on and image lookups sent to a registry on loopback. */
+export const registryPolicy = (host: string) => `apiVersion: kube-hygiene.io/v1
+kind: Policy
+mode: enforce
+registries: { '${host}': { insecure: true, allowPrivateAddress: true } }
+`;
+
 const RBAC_KINDS = new Set([
   'Namespace',
   'ServiceAccount',

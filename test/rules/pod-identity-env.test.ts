@@ -307,6 +307,6 @@ t.test('a template of 5,000 sidecars: the preview names a few and counts the res
   const preview = response.warnings!.find((w) => w.startsWith('[pod-identity-env] pods will get'));
   t.equal(
     preview,
-    '[pod-identity-env] pods will get POD_NAME, POD_NAMESPACE in containers c1, c2, c3, c4, c5, c6, c7, c8 and 4991 more (downward API); to opt out, annotate the pod template kube-hygiene.io/pod-identity: off',
+    '[pod-identity-env] pods will get POD_NAME, POD_NAMESPACE in containers c1, c2, c3, c4, c5, c6, c7, c8 and 4991 more (downward API); to opt out, annotate the pod template kube-hygiene.io/pod-identity: "off"',
   );
 });

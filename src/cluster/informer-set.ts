@@ -1,5 +1,5 @@
 // The caches the view keeps, one informer each: what an HPA usually scales, the HPAs, and the
-// Namespaces (for their mode label). RBAC: list + watch on each (see the README).
+// Namespaces (for their mode label). RBAC: list + watch on each (docs/operations.md, "Cluster access").
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startInformer, type CachedResource, type InformerOptions, type InformerPacing } from './informer.js';
 import { abortable } from './deadline.js';

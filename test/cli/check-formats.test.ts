@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseXml, type XmlElement } from '../harness/xml.js';
 import { readManifestText } from '../../src/cli/documents.js';
 import { findingLocation } from '../../src/cli/check-locations.js';
+import { checkJunit } from '../../src/cli/junit.js';
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'kh-formats-'));
@@ -191,6 +192,36 @@ t.test('junit: one testcase per object, denials fail it, warnings are its output
     'markup and quotes survive escaping; a character XML cannot hold is replaced',
   );
   t.match(child(side!, 'system-out')[0]?.text, /^warn \[image-pull-policy\] app\/side\.yaml:14:24 /);
+});
+
+t.test('junit: when warnings fail the run, they are failures too', async (t) => {
+  const [object] = readManifestText(POD, 'side.yaml').objects;
+  const warning = {
+    rule: 'image-pull-policy',
+    action: 'warn' as const,
+    path: '/spec/containers/1/imagePullPolicy',
+    message: 'never pulled',
+  };
+  const result = { ...object!, kind: 'Pod', namespace: 'team', name: 'side', findings: [warning] };
+  const report = {
+    results: [result],
+    errors: [],
+    files: 1,
+    notices: [],
+    summary: { documents: 1, denied: 0, warned: 1, errors: 0, skipped: [] },
+  };
+  const quiet = child(child(parseXml(checkJunit(report)), 'testsuite')[0]!, 'testcase')[0]!;
+  t.same(child(quiet, 'failure'), [], 'by default a warning fails nothing');
+  t.match(child(quiet, 'system-out')[0]?.text, 'warn [image-pull-policy] side.yaml:14:24');
+  const strict = child(
+    child(parseXml(checkJunit(report, { warningsFail: true })), 'testsuite')[0]!,
+    'testcase',
+  )[0]!;
+  t.match(child(strict, 'failure')[0]?.attributes, {
+    type: 'image-pull-policy',
+    message: '[image-pull-policy] never pulled',
+  });
+  t.same(child(strict, 'system-out'), []);
 });
 
 t.test('junit: Helm output is reported under its templates', async (t) => {

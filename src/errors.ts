@@ -13,6 +13,7 @@ export const ErrorCode = {
   USAGE: 'KH_USAGE',
   INPUT_UNREADABLE: 'KH_INPUT_UNREADABLE',
   INPUT_INVALID: 'KH_INPUT_INVALID',
+  CLUSTER_UNREACHABLE: 'KH_CLUSTER_UNREACHABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,10 +1,13 @@
 // `kube-hygiene audit`: the rollout tool. Judges what a live cluster already runs, as enforce
 // mode would judge it if it were created today, and lists the HPAs that already scale nothing.
 // Run it, fix or exempt, then switch the webhook to enforce.
-// Exit 0: nothing would be denied; 1: something would be; 2: bad usage, no cluster, or a kind
-// that could not be listed (the report is then incomplete).
+// The cluster is found as kubectl finds it (audit-kubeconfig.ts) and asked once whether it answers
+// at all (audit-reachable.ts) before anything is listed.
+// Exit 0: nothing would be denied; 1: something would be; 2: bad usage, no cluster, an API server
+// that cannot be reached, or a kind that could not be listed (the report is then incomplete).
 import { parseArgs } from 'node:util';
-import { chooseConnection, loadKubeConfig } from '../cluster/connection.js';
+import { loadAuditCluster } from './audit-kubeconfig.js';
+import { ensureReachable } from './audit-reachable.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import { policyFromOptions } from './policy-options.js';
 import { runAudit, type AuditOptions } from './audit-run.js';
@@ -19,7 +22,9 @@ would judge them if they were created today, and lists the HPAs whose target is 
 Objects owned by a workload (a Deployment's ReplicaSets and Pods) are judged through it.
 
 options:
-      --kubeconfig FILE              cluster to audit (default: KUBECONFIG, then in-cluster)
+      --kubeconfig FILE              cluster to audit (default, as kubectl: the files KUBECONFIG
+                                     lists, merged; else ~/.kube/config; else in-cluster)
+      --context NAME                 the kubeconfig context to use (default: its current-context)
   -n, --namespace NAME               audit one namespace (default: every namespace)
   -o, --output text|json|policyreport
                                      policyreport: wgpolicyk8s.io/v1alpha2 PolicyReport per
@@ -29,7 +34,7 @@ options:
 
 needs list on those kinds (every namespace, or the one given), as in the README.
 exit codes: 0 nothing would be denied, 1 something would be denied, 2 bad usage, no cluster,
-or a kind that could not be listed`;
+an API server that cannot be reached, or a kind that could not be listed`;
 
 const OUTPUTS = ['text', 'json', 'policyreport'] as const;
 
@@ -55,6 +60,7 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
       args,
       options: {
         kubeconfig: { type: 'string' },
+        context: { type: 'string' },
         namespace: { type: 'string', short: 'n' },
         output: { type: 'string', short: 'o', default: 'text' },
         policy: { type: 'string' },
@@ -74,14 +80,9 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
   }
   if (values.namespace === '') throw new HygieneError(ErrorCode.USAGE, '-n needs a namespace name');
   const policy = policyFromOptions(values.policy, undefined);
-  const source = chooseConnection({ kubeconfig: values.kubeconfig, env: io.env });
-  if (source.kind === 'none') {
-    throw new HygieneError(
-      ErrorCode.USAGE,
-      `audit needs a cluster: ${source.reason}; pass --kubeconfig FILE or set KUBECONFIG`,
-    );
-  }
-  const kc = loadKubeConfig(source);
+  if (values.context === '') throw new HygieneError(ErrorCode.USAGE, '--context needs a context name');
+  const cluster = loadAuditCluster({ kubeconfig: values.kubeconfig, context: values.context, env: io.env });
+  await ensureReachable(cluster);
 
   const progress = io.stderr.isTTY === true;
   const options: AuditOptions = {
@@ -91,7 +92,7 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
         io.stderr.write(`\r\x1b[Klisting ${resource.plural}: ${objects} objects`),
     }),
   };
-  const report = await runAudit(kc, policy, options);
+  const report = await runAudit(cluster.kc, policy, options);
   if (progress) io.stderr.write('\r\x1b[K');
 
   if (output === 'json') io.stdout.write(JSON.stringify(auditJson(report), null, 2) + '\n');

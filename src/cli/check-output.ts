@@ -17,6 +17,8 @@ export interface CheckResult {
   readonly name: string;
   readonly findings: readonly CheckFinding[];
   readonly locate: (pointer: string) => string | undefined;
+  /** The Helm template the object was rendered from, when the input said (`# Source:`). */
+  readonly helmSource?: string;
 }
 
 export interface CheckReport {

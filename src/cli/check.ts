@@ -6,7 +6,8 @@ import { evaluateRequest } from '../admission/evaluate.js';
 import { expandPaths, readManifestText, type ReadProblem, type SourceObject } from './documents.js';
 import { requestFor } from '../admission/object-request.js';
 import { policyFromOptions } from './policy-options.js';
-import { formatCheckText, type CheckReport, type CheckResult } from './check-output.js';
+import { type CheckReport, type CheckResult } from './check-output.js';
+import { CHECK_FORMATS, formatCheckReport, type CheckFormat } from './check-formats.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { clusterRuleNotices } from '../cluster/notices.js';
@@ -26,7 +27,8 @@ PATH is a file or a directory (walked for *.yaml, *.yml, *.json); - reads stdin
 (for example: helm template . | kube-hygiene check -).
 
 options:
-  -o, --output text|json   output format (default text)
+  -o, --output FORMAT      text (default), json, sarif (SARIF 2.1.0 for code scanning)
+                           or junit (JUnit XML for CI test reports)
       --policy FILE        policy file (default: the embedded default policy)
       --mode enforce|audit override the policy's mode
       --resolve            ask image registries (node-arch, image-exists), with the policy's
@@ -67,6 +69,7 @@ async function judge(
     name: request.name ?? '',
     findings: findings.map(({ rule, action, path, message }) => ({ rule, action, path, message })),
     locate: item.locate,
+    ...(item.helmSource && { helmSource: item.helmSource }),
   };
 }
 
@@ -86,8 +89,12 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
     io.stdout.write(HELP + '\n');
     return 0;
   }
-  if (values.output !== 'text' && values.output !== 'json') {
-    throw new HygieneError(ErrorCode.USAGE, `--output must be text or json, got "${values.output}"`);
+  const output = values.output as CheckFormat;
+  if (!CHECK_FORMATS.includes(output)) {
+    throw new HygieneError(
+      ErrorCode.USAGE,
+      `--output must be one of ${CHECK_FORMATS.join(', ')}, got "${values.output}"`,
+    );
   }
   if (positionals.length === 0)
     throw new HygieneError(ErrorCode.USAGE, `give a file, a directory or -\n\n${HELP}`);
@@ -126,13 +133,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
       skipped: registry ? [] : registryRuleIds(policy),
     },
   };
-  if (values.output === 'json') {
-    const { files: _files, ...rest } = report;
-    const json = { ...rest, results: results.map(({ locate: _locate, ...r }) => r) };
-    io.stdout.write(JSON.stringify(json, null, 2) + '\n');
-  } else {
-    io.stdout.write(formatCheckText(report, io.color));
-  }
+  io.stdout.write(formatCheckReport(output, report, policy, { color: io.color }));
   if (problems.length) return 2;
   return report.summary.denied ? 1 : 0;
 }

@@ -9,6 +9,7 @@ import { loadAll, YAMLException } from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isKubeObject, type KubeObject } from '../admission/workload.js';
 import { pointerSteps } from '../json.js';
+import { helmSource } from './helm-source.js';
 import {
   describeMisread,
   KUBECTL_SCHEMA,
@@ -24,6 +25,8 @@ export interface SourceObject {
   readonly object: KubeObject;
   /** line:col of a JSON pointer inside this object, when the file says. */
   locate(pointer: string): string | undefined;
+  /** The Helm template the document was rendered from (`# Source:` above it), when it says. */
+  readonly helmSource?: string;
 }
 
 export interface ReadProblem {
@@ -72,17 +75,24 @@ function locator(doc: Document, lines: LineCounter) {
   };
 }
 
-function collect(value: unknown, source: string, locate: SourceObject['locate'], into: SourceObject[]): void {
+function collect(
+  value: unknown,
+  source: string,
+  locate: SourceObject['locate'],
+  into: SourceObject[],
+  template?: string,
+): void {
   if (!isKubeObject(value)) return; // empty documents between `---` separators
+  const rendered = template ? { helmSource: template } : {};
   if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
     value.items.forEach((item: unknown, i: number) => {
       const itemPointer = (p: string) => locate(`/items/${i}${p}`);
       if (isKubeObject(item))
-        into.push({ source: `${source}.items[${i}]`, object: item, locate: itemPointer });
+        into.push({ source: `${source}.items[${i}]`, object: item, locate: itemPointer, ...rendered });
     });
     return;
   }
-  into.push({ source, object: value, locate });
+  into.push({ source, object: value, locate, ...rendered });
 }
 
 const nowhere = () => undefined;
@@ -161,7 +171,7 @@ export function readManifestText(
       ),
     );
     // kubectl sends none of a document it cannot read: nothing for the webhook to judge.
-    if (misreads.length === 0) collect(value, source, locator(doc, lines), objects);
+    if (misreads.length === 0) collect(value, source, locator(doc, lines), objects, helmSource(doc));
   });
   return { objects, problems };
 }

@@ -3,6 +3,9 @@
 // built binary's exit code.
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -366,6 +369,9 @@ t.test('the built binary: exit code and text on stdout', async (t) => {
   t.match(stdout, /homelab\/whisper-hpa -> Deployment whisper/);
   const clean = spawn(process.execPath, [BIN, 'audit', '--kubeconfig', kubeconfigPath, '-n', 'empty']);
   t.equal(await new Promise((resolve) => clean.on('close', resolve)), 0, 'nothing to deny: exit 0');
-  const none = spawn(process.execPath, [BIN, 'audit'], { env: { ...process.env, KUBECONFIG: '' } });
+  const home = mkdtempSync(join(tmpdir(), 'kh-audit-home-')); // no ~/.kube/config there
+  const none = spawn(process.execPath, [BIN, 'audit'], {
+    env: { ...process.env, KUBECONFIG: '', HOME: home },
+  });
   t.equal(await new Promise((resolve) => none.on('close', resolve)), 2, 'no cluster: exit 2');
 });

@@ -85,7 +85,8 @@ t.test('the seed images are judged right (JSON output)', async (t) => {
   t.same(byContainer(2), ['image-tag'], 'mutable');
   t.same(byContainer(3), [], 'a digest always passes');
   t.same(byContainer(4), ['image-tag'], 'qualified, no tag');
-  for (const f of result.findings) t.same(Object.keys(f).sort(), ['action', 'message', 'path', 'rule']);
+  for (const f of result.findings)
+    t.same(Object.keys(f).sort(), ['action', 'column', 'file', 'line', 'message', 'path', 'rule']);
   t.match(result.findings.find((f: { path: string }) => f.path.endsWith('2/image')).message, /mutable tag/);
 });
 

@@ -332,7 +332,12 @@ export function evaluateRequest(
   if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
-  const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
+  // Registries are asked only for a policy with a rule that needs them: a policy that turns those
+  // rules off (an air-gapped cluster) sends nothing, though other rules could use the answers.
+  const images =
+    deps.registry && policy.rules.some(({ rule }) => rule.needsRegistry)
+      ? new RequestImages(deps.registry, namespace, deps)
+      : undefined;
   return andThen(runRules(request, object, endpoint, deps, images), (run) => {
     // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
     const { findings, patch } = run;

@@ -110,3 +110,29 @@ t.test('review --resolve and the server say the same', async (t) => {
   t.equal(response.allowed, false);
   t.match(response.status?.message, pinnedRemedy(SPRAWL));
 });
+
+t.test(
+  'a policy with every registry rule off sends nothing to registries, for remedies either',
+  async (t) => {
+    const offline = write(
+      'registry-rules-off.yaml',
+      policy.replace(
+        'rules: {',
+        "rules: { image-exists: { action: 'off' }, image-digest: { action: 'off' }, ",
+      ),
+    );
+    const r = await runCli([
+      'check',
+      '--resolve',
+      '--policy',
+      offline,
+      write('quiet.yaml', manifest(SPRAWL)),
+    ]);
+    t.equal(r.code, 1);
+    t.match(
+      r.stdout,
+      'has a sprawl tag: tag the build with its version, git commit, date or build number, or pin a digest',
+    );
+    t.notMatch(r.stdout, /sha256:/);
+  },
+);

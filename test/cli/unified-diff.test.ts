@@ -53,3 +53,11 @@ t.test('one changed line is one hunk with three lines of context, as diff -u wri
   t.same(hunks(ours), hunks(theirs));
   t.match(ours, /^--- a\/m\.yaml\n\+\+\+ b\/m\.yaml\n@@ -7,7 \+7,7 @@\n/);
 });
+
+t.test('past the edit limit the changed middle is one block, and patch still applies it', async (t) => {
+  const before = Array.from({ length: 2_100 }, (_, i) => `old ${i}`).join('\n') + '\n';
+  const after = `kept\n${Array.from({ length: 2_100 }, (_, i) => `new ${i}`).join('\n')}\nkept\n`;
+  const diff = unifiedDiff('m.yaml', `kept\n${before}kept\n`, after);
+  t.match(diff, /^--- a\/m\.yaml\n\+\+\+ b\/m\.yaml\n@@ -1,2102 \+1,2102 @@\n kept\n-old 0\n/);
+  t.equal(applyWithPatch(`kept\n${before}kept\n`, diff), after);
+});

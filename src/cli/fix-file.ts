@@ -148,8 +148,14 @@ export async function fixFile(name: string, text: string, options: FileFixOption
   const changes: ImageChange[] = [];
   const left: string[] = [];
   const expected: unknown[] = [];
-  for (const doc of docs) {
-    const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  const values: unknown[] = [];
+  try {
+    for (const doc of docs) values.push(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }));
+  } catch (err) {
+    return untouched(`${name}: ${(err as Error).message}; left as it is`);
+  }
+  for (const [i, doc] of docs.entries()) {
+    const value = values[i];
     const want = structuredClone(value);
     expected.push(want);
     const sites = imageSites(value);
@@ -157,30 +163,37 @@ export async function fixFile(name: string, text: string, options: FileFixOption
     for (const site of sites) {
       const node: unknown = doc.getIn(pointerSteps(site.pointer), true);
       const fix = await fixImage(site.image, site.pod, { policy: options.policy, lookup });
-      const where = isScalar(node) && node.range ? at(node.range[0]) : name;
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      const where = range ? at(range[0]) : name;
       left.push(...fix.left.map((l) => `${where}: ${l}`));
       if (fix.to === undefined) continue;
       // Written once and read in several places (an alias, a merge key, an anchor): changing it
       // here would change the others too, so it is the user's to change.
       const shared = !isScalar(node) || !node.range || node.anchor !== undefined;
-      const text = shared ? undefined : rendered(node as Scalar, fix.to);
-      if (text === undefined) {
+      const source = shared ? undefined : rendered(node as Scalar, fix.to);
+      if (source === undefined) {
         left.push(
           `${where}: image "${site.image}" is written through a YAML alias, anchor, merge key or block scalar; write ${fix.to} there by hand`,
         );
         continue;
       }
       const [start, end] = (node as Scalar).range!;
-      edits.push({ start, end, text });
-      changes.push({ where: `${where}`, from: site.image, to: fix.to });
+      edits.push({ start, end, text: source });
+      changes.push({ where, from: site.image, to: fix.to });
       setAt(want, site.pointer, fix.to);
     }
   }
   if (edits.length === 0) return { before: text, after: text, changes, left };
 
-  let after = text;
-  for (const edit of [...edits].sort((a, b) => b.start - a.start))
-    after = after.slice(0, edit.start) + edit.text + after.slice(edit.end);
+  // Pieces in file order: one pass over the text however many images change.
+  const pieces: string[] = [];
+  let position = 0;
+  for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
+    pieces.push(text.slice(position, edit.start), edit.text);
+    position = edit.end;
+  }
+  pieces.push(text.slice(position));
+  const after = pieces.join('');
   const reread = parseAllDocuments(after, readOptions);
   const same =
     Array.isArray(reread) &&

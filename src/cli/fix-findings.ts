@@ -23,7 +23,12 @@ export async function remainingFindings(
   const docs = parseAllDocuments(text, { lineCounter: counter, merge: true, prettyErrors: false });
   if (!Array.isArray(docs)) return { lines, denied };
   for (const doc of docs) {
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      continue; // fix-file.ts refused such a file before this point
+    }
     if (!isKubeObject(value)) continue;
     const list = typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items);
     const objects: [KubeObject, string][] = list

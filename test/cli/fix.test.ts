@@ -202,6 +202,16 @@ t.test('a file that is not YAML is never touched (exit 2); usage errors are one 
   t.match(r.stderr, new RegExp(`error ${file.replaceAll('.', '\\.')}:\\d+:\\d+: .*; left as it is`));
   t.not(readFileSync(good, 'utf8'), MANIFEST, 'the other files are still fixed');
 
+  // Aliases that expand exponentially are refused, not expanded.
+  const levels = Array.from(
+    { length: 8 },
+    (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`,
+  );
+  const bomb = copy(`l0: &l0 x\n${levels.join('\n')}\n`);
+  const exploded = await fix(bomb);
+  t.equal(exploded.code, 2);
+  t.match(exploded.stderr, /alias count.*; left as it is/i);
+
   const missing = await fix(join(dir, 'no-such-dir'));
   t.equal(missing.code, 2);
   t.match(missing.stderr, /no-such-dir: cannot read/);

@@ -62,12 +62,15 @@ function pinnedImage(ref: ImageReference, digest: string, ctx: RuleContext): str
   return undefined;
 }
 
-/** The remedy once the registry said which build the tag names now. */
+/**
+ * The remedy once the registry said which build the tag names now. The command comes before the
+ * image: a warning is cut at 256 bytes, and a cut digest is of no use where the command still is.
+ */
 function resolvedRemedy(ref: ImageReference, digest: string, ctx: RuleContext): string {
   const pinned = pinnedImage(ref, digest, ctx);
   return pinned
-    ? `pin the build it names now, ${pinned} (kube-hygiene fix --pin-digests writes it)`
-    : `it names ${digest} now: pin that digest (kube-hygiene fix --pin-digests)`;
+    ? `pin the build it names now with kube-hygiene fix --pin-digests: ${pinned}`
+    : `pin the build it names now, ${digest}, with kube-hygiene fix --pin-digests`;
 }
 
 const problems = new ImageMemo<TagRules, TagProblem | null>();

@@ -21,7 +21,7 @@ async function imageFindings(image: string, policy: CompiledPolicy) {
 }
 
 // What a remedy tells the user to write: after these words, up to a space, comma or parenthesis.
-const SUGGESTION = /(?:push it as|write|pin the build it names now,|e\.g\.) ([^\s,()]+)/g;
+const SUGGESTION = /(?:push it as|write|--pin-digests:|e\.g\.) ([^\s,()]+)/g;
 
 /** The images a message suggests; a `<tag>` placeholder is judged with a digest in its place. */
 function suggestedImages(message: string): { text: string; judged: string }[] {

@@ -44,7 +44,7 @@ const manifest = (image: string) =>
 
 const SPRAWL = `${host}/amd64only:fixed-final`;
 const pinnedRemedy = (image: string) =>
-  `has a sprawl tag: pin the build it names now, ${image}@${DIGEST} (kube-hygiene fix --pin-digests writes it)`;
+  `has a sprawl tag: pin the build it names now with kube-hygiene fix --pin-digests: ${image}@${DIGEST} (`;
 
 t.test('check --resolve names the digest the tag points at now, and the remedy passes', async (t) => {
   const r = await runCli(['check', '--resolve', '--policy', POLICY, write('sprawl.yaml', manifest(SPRAWL))]);
@@ -52,7 +52,7 @@ t.test('check --resolve names the digest the tag points at now, and the remedy p
   const column = manifest(SPRAWL).split('\n')[3]!.indexOf('"') + 1;
   t.match(
     r.stdout,
-    `deny [image-tag] line 4:${column} container "app" image "${SPRAWL}" ${pinnedRemedy(SPRAWL)} (`,
+    `deny [image-tag] line 4:${column} container "app" image "${SPRAWL}" ${pinnedRemedy(SPRAWL)}`,
   );
 
   const applied = await runCli([
@@ -102,6 +102,23 @@ t.test('review --resolve and the server say the same', async (t) => {
   ]);
   t.equal(reviewed.code, 1);
   t.match(JSON.parse(reviewed.stdout).response.status.message, pinnedRemedy(SPRAWL));
+
+  const audit = await runCli([
+    'review',
+    '--resolve',
+    '--mode',
+    'audit',
+    '--policy',
+    POLICY,
+    join(dir, 'review.json'),
+  ]);
+  const [warning] = JSON.parse(audit.stdout).response.warnings as string[];
+  t.ok(Buffer.byteLength(warning!) <= 256, 'a warning stays within 256 bytes');
+  t.match(
+    warning,
+    ': pin the build it names now with kube-hygiene fix --pin-digests: ',
+    'the command survives the cut',
+  );
 
   const server = await startTestServer({ policy, registryLookups: true });
   t.teardown(() => server.stop());

@@ -2,7 +2,7 @@
 // registry on 127.0.0.1 that the policy's `registries` settings put in Docker Hub's place. Every
 // byte outside the rewritten image scalars stays as written; a second run changes nothing.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -223,3 +223,33 @@ t.test('a file that is not YAML is never touched (exit 2); usage errors are one 
   t.match(unknown.stderr, /^kube-hygiene fix: Unknown option '--pin'/);
   t.notMatch(unknown.stderr, /\n +at /, 'no stack trace');
 });
+
+t.test(
+  'a directory: every manifest under it, nothing else; the command is listed and has help',
+  async (t) => {
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'apps', '.git'), { recursive: true });
+    const pod = (image: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: { containers: [ { name: a, image: ${image} } ] }\n`;
+    writeFileSync(join(tree, 'a.yaml'), pod('nginx:1.27.3'));
+    writeFileSync(join(tree, 'apps', 'b.yml'), pod('fluent/fluent-bit:1.9.10'));
+    writeFileSync(join(tree, 'apps', 'notes.txt'), pod('nginx:1.27.3'));
+    writeFileSync(join(tree, 'apps', '.git', 'c.yaml'), pod('nginx:1.27.3'));
+    const r = await fix(tree);
+    t.equal(r.code, 0, r.stdout + r.stderr);
+    t.match(r.stdout, /fixed 2 images in 2 files\n$/);
+    t.equal(readFileSync(join(tree, 'a.yaml'), 'utf8'), pod('docker.io/library/nginx:1.27.3'));
+    t.equal(readFileSync(join(tree, 'apps', 'b.yml'), 'utf8'), pod('docker.io/fluent/fluent-bit:1.9.10'));
+    t.equal(
+      readFileSync(join(tree, 'apps', 'notes.txt'), 'utf8'),
+      pod('nginx:1.27.3'),
+      'not a manifest name',
+    );
+    t.equal(readFileSync(join(tree, 'apps', '.git', 'c.yaml'), 'utf8'), pod('nginx:1.27.3'), 'hidden');
+
+    const help = await runCli(['fix', '--help']);
+    t.equal(help.code, 0);
+    t.match(help.stdout, /^usage: kube-hygiene fix \[options\] PATH…/);
+    t.match((await runCli(['--help'])).stdout, /^ {2}fix {6}qualify image names and pin digests/m);
+  },
+);

@@ -33,6 +33,11 @@ function suggestedImages(message: string): { text: string; judged: string }[] {
 
 const hosts = [
   '',
+  '',
+  '',
+  '',
+  // Upper case in the path: not a valid reference, so the remedy is an example of the shape.
+  'ghcr.io/Acme/',
   'docker.io/',
   'index.docker.io/',
   'ghcr.io/',
@@ -122,8 +127,8 @@ t.test('every image a remedy suggests passes the policy that suggested it', asyn
     }),
     { numRuns: RUNS, seed: SEED, endOnFailure: true },
   );
-  t.ok(concrete > RUNS / 20, `${concrete} concrete images suggested and judged`);
-  t.ok(placeholders > RUNS / 40, `${placeholders} repositories with a <tag> placeholder judged`);
+  t.ok(concrete > RUNS / 10, `${concrete} concrete images suggested and judged`);
+  t.ok(placeholders > RUNS / 20, `${placeholders} repositories with a <tag> placeholder judged`);
 });
 
 t.test('the cases users reported', async (t) => {

@@ -5,7 +5,8 @@
 import type { V1Container } from '@kubernetes/client-node';
 import type { AdmissionRequest } from './review.js';
 import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite } from './workload.js';
-import { parseImageReference, type ParseResult } from '../images/reference.js';
+import { parseImageReference, type ImageReference, type ParseResult } from '../images/reference.js';
+import { policyAcceptsImage } from './accepts-image.js';
 import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import { Draft } from './draft.js';
@@ -145,7 +146,12 @@ class Context implements RuleContext {
     readonly containers: readonly ContainerSite[],
     readonly cluster: ClusterLookup | undefined,
     private readonly requestImages: RequestImages | undefined,
+    private readonly policy: CompiledPolicy,
   ) {}
+
+  acceptsImage(ref: ImageReference): boolean {
+    return policyAcceptsImage(this.policy, ref);
+  }
 
   get images(): ImageLookup | undefined {
     return this.requestImages?.lookup();
@@ -246,6 +252,7 @@ function runRules(
     listContainers(podSpecs, policy),
     cluster,
     images,
+    policy,
   );
   const findings: Finding[] = [];
   const { rules } = policy;
@@ -325,7 +332,12 @@ export function evaluateRequest(
   if (mode === 'off') return skip(`namespace ${namespace} has mode off`);
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
-  const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
+  // Registries are asked only for a policy with a rule that needs them: a policy that turns those
+  // rules off (an air-gapped cluster) sends nothing, though other rules could use the answers.
+  const images =
+    deps.registry && policy.rules.some(({ rule }) => rule.needsRegistry)
+      ? new RequestImages(deps.registry, namespace, deps)
+      : undefined;
   return andThen(runRules(request, object, endpoint, deps, images), (run) => {
     // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
     const { findings, patch } = run;

@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'judge manifests offline (files, directories or -)',
     load: async () => (await import('./check.js')).check,
   },
+  fix: {
+    summary: 'qualify image names and pin digests in manifests, in place (--dry-run for a diff)',
+    load: async () => (await import('./fix.js')).fix,
+  },
   review: {
     summary: 'answer an AdmissionReview the way the server would',
     load: async () => (await import('./review.js')).review,

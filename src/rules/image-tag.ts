@@ -1,36 +1,83 @@
 // A tag that moves (`latest`) or names no build (`fixed-final`) leaves no rollback target,
 // and nodes keep serving whatever they cached under it.
-import { defineRule } from './rule.js';
+import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
 import { classifyTag, isImmutableClass, type TagRules } from '../images/classify-tag.js';
 import { displayImage, type ImageReference } from '../images/reference.js';
 import { ImageMemo } from '../images/image-memo.js';
+import { referenceOf, writtenRepository } from '../images/suggested-image.js';
 
 const WHAT = { missing: 'no tag', mutable: 'a mutable tag', sprawl: 'a sprawl tag' } as const;
 
-/** The repository as the user wrote it, so the remedy can be pasted back into the manifest. */
-function writtenRepository(ref: ImageReference): string {
-  let base = ref.original;
-  if (ref.digest !== undefined) base = base.slice(0, base.lastIndexOf('@'));
-  if (ref.tag !== undefined) base = base.slice(0, base.length - ref.tag.length - 1);
-  return base;
+// A registry host has no length limit in the grammar; keep a monstrous one out of the message.
+const REPOSITORY_SHOWN_MAX = 200;
+
+/** The tags this policy accepts, in words: "its version, git commit or date". */
+function acceptedShapes({ shapes, extraPatterns }: TagRules): string | undefined {
+  const words = [
+    ...(shapes.semver || shapes.versionVariant ? ['version'] : []),
+    ...(shapes.commit || shapes.versionCommit ? ['git commit'] : []),
+    ...(shapes.date ? ['date'] : []),
+    ...(shapes.build ? ['build number'] : []),
+  ];
+  const own = extraPatterns.length ? ["a tag of this policy's version patterns"] : [];
+  if (words.length === 0) return own[0];
+  const listed = words.length === 1 ? words[0]! : `${words.slice(0, -1).join(', ')} or ${words.at(-1)!}`;
+  return [`its ${listed}`, ...own].join(' or ');
 }
 
-/** What is wrong with this image's tag, after the container's name; null when it names one build. */
-function tagProblem(raw: string, ref: ImageReference, rules: TagRules): string | null {
+interface TagProblem {
+  /** `image "…" has a sprawl tag` */
+  readonly head: string;
+  /** Why the tag names no build, for the end of the message. */
+  readonly reason: string;
+  /** The remedy when no registry was asked: the shape of an acceptable tag, no tag made up. */
+  readonly offline: string;
+}
+
+/** What is wrong with this image's tag; null when it names one build. */
+function tagProblem(raw: string, ref: ImageReference, rules: TagRules): TagProblem | null {
   const verdict = classifyTag(ref.tag, ref.digest, rules);
   if (isImmutableClass(verdict.class)) return null;
   // Every class that is not immutable is one of these three.
   const what = WHAT[verdict.class as keyof typeof WHAT];
-  const repository = writtenRepository(ref);
-  // A registry host has no length limit in the grammar; keep a monstrous one out of the message.
-  const remedy =
-    repository.length <= 200
-      ? `push it as ${repository}:v1.4.2 or pin a digest`
-      : 'push it with a tag such as v1.4.2 or pin a digest';
-  return `image ${displayImage(raw)} has ${what} (${verdict.reason}): ${remedy}`;
+  const shapes = acceptedShapes(rules);
+  return {
+    head: `image ${displayImage(raw)} has ${what}`,
+    reason: verdict.reason,
+    offline: shapes ? `tag the build with ${shapes}, or pin a digest` : 'pin a digest',
+  };
 }
 
-const problems = new ImageMemo<TagRules, string | null>();
+/**
+ * The image pinned to the digest its tag names now, as the user wrote it or else as the runtime
+ * reads it (`docker.io/library/…`), whichever the policy passes; undefined when neither does.
+ */
+function pinnedImage(ref: ImageReference, digest: string, ctx: RuleContext): string | undefined {
+  const tag = ref.tag !== undefined ? `:${ref.tag}` : '';
+  for (const repository of [writtenRepository(ref), ref.name]) {
+    if (repository.length > REPOSITORY_SHOWN_MAX) return undefined;
+    const pinned = referenceOf(`${repository}${tag}@${digest}`);
+    if (pinned && ctx.acceptsImage(pinned)) return pinned.original;
+  }
+  return undefined;
+}
+
+/**
+ * The remedy once the registry said which build the tag names now. The command comes before the
+ * image: a warning is cut at 256 bytes, and a cut digest is of no use where the command still is.
+ */
+function resolvedRemedy(ref: ImageReference, digest: string, ctx: RuleContext): string {
+  const pinned = pinnedImage(ref, digest, ctx);
+  return pinned
+    ? `pin the build it names now with kube-hygiene fix --pin-digests: ${pinned}`
+    : `pin the build it names now, ${digest}, with kube-hygiene fix --pin-digests`;
+}
+
+const problems = new ImageMemo<TagRules, TagProblem | null>();
+
+const message = (c: ContainerSite, problem: TagProblem, remedy: string) =>
+  // The remedy comes before the explanation: warnings are cut at 256 bytes.
+  `container "${c.container.name}" ${problem.head}: ${remedy} (${problem.reason})`;
 
 export default defineRule({
   id: 'image-tag',
@@ -41,20 +88,41 @@ export default defineRule({
     shapes: settings.accept,
     extraPatterns: settings.extraVersionPatterns.map((p) => new RegExp(`^(?:${p})$`)),
   }),
+  acceptsImage: (ref, rules) => isImmutableClass(classifyTag(ref.tag, ref.digest, rules).class),
   evaluate(ctx, rules) {
-    const findings = [];
-    for (const { container, image, path, exempt } of ctx.containers) {
+    const found: { c: ContainerSite; ref: ImageReference; problem: TagProblem }[] = [];
+    for (const c of ctx.containers) {
       // An invalid reference is image-registry's finding; there is no tag to judge.
-      if (exempt || !image.ok) continue;
-      const raw = image.ref.original;
-      const problem = problems.get(rules, raw, () => tagProblem(raw, image.ref, rules));
-      if (problem === null) continue;
-      findings.push({
-        path: `${path}/image`,
-        subject: raw,
-        message: `container "${container.name}" ${problem}`,
-      });
+      if (c.exempt || !c.image.ok) continue;
+      const { ref } = c.image;
+      const problem = problems.get(rules, ref.original, () => tagProblem(ref.original, ref, rules));
+      if (problem !== null) found.push({ c, ref, problem });
     }
-    return findings;
+    const finding = (
+      c: ContainerSite,
+      ref: ImageReference,
+      problem: TagProblem,
+      remedy: string,
+    ): RuleFinding => ({
+      path: `${c.path}/image`,
+      subject: ref.original,
+      message: message(c, problem, remedy),
+    });
+    const { images } = ctx;
+    // Without registry lookups (check without --resolve) nothing is known of the builds.
+    if (!images || found.length === 0) {
+      return found.map(({ c, ref, problem }) => finding(c, ref, problem, problem.offline));
+    }
+    return Promise.all(
+      found.map(async ({ c, ref, problem }) => {
+        const result = await images.digest(ref, c.site.spec);
+        return finding(
+          c,
+          ref,
+          problem,
+          result.ok ? resolvedRemedy(ref, result.digest, ctx) : problem.offline,
+        );
+      }),
+    );
   },
 });

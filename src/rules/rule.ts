@@ -3,7 +3,7 @@
 // reading only the context it is given. Rules never decide the final action: the engine
 // applies mode, ratchet and controller downgrades in one place (admission/evaluate.ts).
 import type { V1Container } from '@kubernetes/client-node';
-import type { ParseResult } from '../images/reference.js';
+import type { ImageReference, ParseResult } from '../images/reference.js';
 import type { PodSpecSite, KubeObject } from '../admission/workload.js';
 import type { RuleSettings } from '../policy/schema.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
@@ -79,6 +79,11 @@ export interface RuleContext {
   readonly cluster?: ClusterLookup;
   /** Image registries, under the request's deadline, when lookups are on; rules that need them judge nothing without. */
   readonly images?: ImageLookup;
+  /**
+   * Whether the policy in force passes a container running `ref`, by every rule that judges an
+   * image by its name alone: a remedy names an image only when this says yes.
+   */
+  acceptsImage(ref: ImageReference): boolean;
 }
 
 export interface Rule<Options = unknown> {
@@ -93,6 +98,8 @@ export interface Rule<Options = unknown> {
   /** The rule asks image registries: without lookups (`check` without --resolve) it is off, and says so once. */
   readonly needsRegistry?: boolean;
   configure(settings: RuleSettings[RuleId]): Options;
+  /** For rules that judge an image by its name alone: whether a container running `ref` passes. */
+  acceptsImage?(ref: ImageReference, options: Options): boolean;
   evaluate(ctx: RuleContext, options: Options): RuleFinding[] | Promise<RuleFinding[]>;
 }
 

@@ -57,7 +57,7 @@ t.test('text: findings by namespace, orphaned HPAs, the two tables, one summary 
   ]);
   t.same(after('media', 2), [
     '  Job migrate',
-    '    deny [image-tag] container "app" image "ghcr.io/acme/migrate:latest" has a mutable tag ("latest" is moved on every release): push it as ghcr.io/acme/migrate:v1.4.2 or pin a digest',
+    '    deny [image-tag] container "app" image "ghcr.io/acme/migrate:latest" has a mutable tag: tag the build with its version, git commit, date or build number, or pin a digest ("latest" is moved on every release)',
   ]);
   t.notMatch(
     r.stdout,

@@ -70,14 +70,18 @@ t.test('the seed images are judged right', async (t) => {
     [
       '100.81.76.55:30500/family-assistant:me-fixed',
       ['image-tag'],
-      [/"me-fixed" names no version/, /push it as 100\.81\.76\.55:30500\/family-assistant:v1\.4\.2 or/],
+      [
+        /has a sprawl tag: tag the build with its version, git commit, date or build number, or pin a digest \("me-fixed" names no version/,
+      ],
     ],
     ['ghcr.io/pesuga/homelab/homelab-dashboard:latest', ['image-tag'], [/has a mutable tag/]],
     [`localhost:5001/angzarr-topology:latest@${DIGEST}`, [], []],
     [
       '10.0.0.5:30500/app',
       ['image-tag'],
-      [/has no tag \(the runtime pulls "latest"\): push it as 10\.0\.0\.5:30500\/app:v1\.4\.2 /],
+      [
+        /has no tag: tag the build with its version, git commit, date or build number, or pin a digest \(the runtime pulls "latest"\)$/m,
+      ],
     ],
   ];
   for (const [image, denied, says] of cases) {
@@ -177,18 +181,51 @@ t.test('allowedRegistries admits its prefixes on path boundaries only', async (t
       `container "app" image "${image}" is not from an allowed registry (ghcr.io/acme, 10.0.0.5:30500): push it to one of them`,
     );
   }
-  // The remedy for an unqualified image suggests the first allowed registry.
+  // The remedy for an unqualified image names the first allowed registry, never Docker Hub,
+  // and no tag it does not know: the sprawl tag is what image-tag denies.
   const local = await judge(
     podWith({ containers: [c('app', 'family-assistant:phase2-mcp-logging-fix')] }),
     policy,
   );
-  t.match(local.status?.message, /: push it as ghcr\.io\/acme\/family-assistant:v1\.4\.2, or/);
+  t.match(
+    local.status?.message,
+    'names no registry: push it as ghcr.io/acme/family-assistant:<tag> (the runtime would pull ' +
+      'docker.io/library/family-assistant, and Docker Hub is not an allowed registry)',
+  );
+  t.notMatch(local.status?.message, /write docker\.io|v1\.4\.2/);
+  // A tag that names a build is kept.
+  const release = await judge(podWith({ containers: [c('app', 'nginx:1.27.3')] }), policy);
+  t.match(release.status?.message, ': push it as ghcr.io/acme/nginx:1.27.3 (the runtime would pull');
   const port = parsePolicy(
     'rules:\n  image-registry:\n    allowedRegistries: ["10.0.0.5:30500"]\n',
     'p.yaml',
   );
   const pinned = await judge(podWith({ containers: [c('app', `family-assistant@${DIGEST}`)] }), port);
-  t.match(pinned.status?.message, `: push it as 10.0.0.5:30500/family-assistant@${DIGEST}, or`);
+  t.match(pinned.status?.message, `: push it as 10.0.0.5:30500/family-assistant@${DIGEST} (the runtime`);
+});
+
+t.test('an allowed Docker Hub prefix qualifies the image the runtime pulls, nothing doubled', async (t) => {
+  const policy = parsePolicy(
+    'rules:\n  image-registry:\n    allowedRegistries: [docker.io/openpolicyagent]\n',
+    'opa.yaml',
+  );
+  const r = await judge(podWith({ containers: [c('app', 'openpolicyagent/opa:0.9.2')] }), policy);
+  t.same(deniedBy(r), ['image-registry']);
+  t.match(
+    r.status?.message,
+    /names no registry: write docker\.io\/openpolicyagent\/opa:0\.9\.2, the image the runtime pulls$/m,
+  );
+  t.equal(
+    (await judge(podWith({ containers: [c('app', 'docker.io/openpolicyagent/opa:0.9.2')] }), policy)).allowed,
+    true,
+    'the remedy, applied, is admitted',
+  );
+  const elsewhere = parsePolicy(
+    'rules:\n  image-registry:\n    allowedRegistries: [ghcr.io/openpolicyagent]\n',
+    'mirror.yaml',
+  );
+  const mirrored = await judge(podWith({ containers: [c('app', 'openpolicyagent/opa:0.9.2')] }), elsewhere);
+  t.match(mirrored.status?.message, ': push it as ghcr.io/openpolicyagent/opa:0.9.2 (the runtime would pull');
 });
 
 t.test('exemptImages silences every image rule for those images only', async (t) => {
@@ -287,7 +324,7 @@ t.test('every finding names the container, the image and a remedy', async (t) =>
   });
   const findings = seen(await judge(pod));
   t.equal(findings.length, 9, 'three for the first container, two for redis:7.2, one for each other');
-  const remedy = /: (write|push|use) /;
+  const remedy = /: (write|push|use|tag the build|pin) /;
   for (const f of findings) {
     const i = Number(/\/containers\/(\d+)\//.exec(f.path)?.[1]);
     t.match(f.message, `container "c${i}"`, `${f.rule} ${f.path}: names the container`);
@@ -299,11 +336,20 @@ t.test('every finding names the container, the image and a remedy', async (t) =>
   );
   t.match(
     unqualified?.message,
-    'names no registry: push it as registry.example.com/team/family-assistant:v1.4.2, ' +
-      'or write docker.io/library/family-assistant:phase2-mcp-logging-fix if Docker Hub is meant',
+    'names no registry: push it as registry.example.com/team/family-assistant:<tag>, ' +
+      'or write docker.io/library/family-assistant:<tag> if Docker Hub is meant',
   );
   const tag = findings.find((f) => f.rule === 'image-tag' && f.path === '/spec/containers/1/image');
-  t.match(tag?.message, /: push it as 100\.81\.76\.55:30500\/family-assistant:v1\.4\.2 or pin a digest$/);
+  t.match(
+    tag?.message,
+    /has a sprawl tag: tag the build with its version, git commit, date or build number, or pin a digest \(/,
+  );
+  const redis = findings.find((f) => f.rule === 'image-registry' && f.path === '/spec/containers/4/image');
+  t.match(
+    redis?.message,
+    'write docker.io/library/redis:<tag> if Docker Hub is meant',
+    'a floating tag is not kept',
+  );
 });
 
 t.test('in audit mode the remedy survives the 256-byte warning limit for the seed images', async (t) => {
@@ -321,7 +367,7 @@ t.test('in audit mode the remedy survives the 256-byte warning limit for the see
       t.ok(Buffer.byteLength(warning) <= 256, `${image}: within the limit`);
       t.match(
         warning,
-        /: push it as \S+(:v1\.4\.2|@sha256:[0-9a-f]{64})[ ,]/,
+        /: (push it as \S+:<tag>[ ,]|tag the build with its version, git commit, date or build number, or pin a digest)/,
         `${image}: the remedy is kept`,
       );
     }
@@ -343,5 +389,8 @@ t.test('an image far longer than any real reference is cut short in every messag
     );
   }
   t.ok((r.status?.message.length ?? 0) < 1000, 'the denial stays short');
-  t.match(r.status?.message, /push it with a tag such as v1\.4\.2 or pin a digest/);
+  t.match(
+    r.status?.message,
+    /has a mutable tag: tag the build with its version, git commit, date or build number, or pin a digest/,
+  );
 });

@@ -78,7 +78,12 @@ await Promise.all(
 );
 
 if (process.env.REVIEW_ANSWERS === 'write') {
-  writeFileSync(ANSWERS, JSON.stringify(got, null, 2) + '\n');
+  const sorted = Object.fromEntries(
+    Object.keys(got)
+      .sort()
+      .map((key) => [key, got[key]]),
+  );
+  writeFileSync(ANSWERS, JSON.stringify(sorted, null, 2) + '\n');
   t.pass(`wrote ${Object.keys(got).length} answers to ${ANSWERS}`);
 } else {
   const recorded = JSON.parse(readFileSync(ANSWERS, 'utf8')) as typeof got;

@@ -6,7 +6,7 @@ import { policySchema, RULE_IDS } from '../../src/policy/schema.js';
 import { endOfDay } from '../../src/policy/exceptions.js';
 import { HygieneError } from '../../src/errors.js';
 
-function details(text: string): string[] {
+function details(text: string): readonly string[] {
   try {
     parsePolicy(text, 'team.yaml');
   } catch (err) {

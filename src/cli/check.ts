@@ -18,6 +18,8 @@ import type { RegistryLookups } from '../images/image-lookup.js';
 import { registryRuleIds } from '../images/notices.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups } from './registry-options.js';
+import { exceptionNotices } from '../policy/exceptions.js';
+import { writeExceptionNotices } from './exception-notices.js';
 
 const HELP = `usage: kube-hygiene check [options] [PATH…|-]
 
@@ -54,10 +56,12 @@ async function judge(
   item: SourceObject,
   policy: CompiledPolicy,
   registry: RegistryLookups | undefined,
+  exceptionsUsed: Set<number>,
 ): Promise<CheckResult> {
   const request = requestFor(item.object);
   const { findings } = await evaluateRequest(request, 'validate', {
     policy,
+    exceptionsUsed,
     ...(registry && { registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   return {
@@ -98,6 +102,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
   const inputs = positionals.flatMap((p) => (p === '-' ? ['-'] : expandPaths([p], problems)));
   const showProgress = io.stderr.isTTY === true && inputs.length > 20;
   const results: CheckResult[] = [];
+  const exceptionsUsed = new Set<number>();
   for (const [i, name] of inputs.entries()) {
     if (showProgress) io.stderr.write(`\rchecking ${i + 1}/${inputs.length} files`);
     let text: string;
@@ -109,7 +114,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
     }
     const read = readManifestText(text, name);
     problems.push(...read.problems);
-    for (const item of read.objects) results.push(await judge(item, policy, registry));
+    for (const item of read.objects) results.push(await judge(item, policy, registry, exceptionsUsed));
   }
   if (showProgress) io.stderr.write('\r\x1b[K');
 
@@ -126,9 +131,17 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
       skipped: registry ? [] : registryRuleIds(policy),
     },
   };
+  // Expired exceptions, and those that covered nothing here (policy/exceptions.ts).
+  const exceptions = exceptionNotices(policy.exceptions, exceptionsUsed, new Date());
+  writeExceptionNotices(io.stderr, 'check', exceptions);
   if (values.output === 'json') {
     const { files: _files, ...rest } = report;
-    const json = { ...rest, results: results.map(({ locate: _locate, ...r }) => r) };
+    const json = {
+      ...rest,
+      results: results.map(({ locate: _locate, ...r }) => r),
+      // Only for a policy that has exceptions: the shape stays as it was for one that has none.
+      ...(policy.exceptions.length > 0 && { exceptions }),
+    };
     io.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {
     io.stdout.write(formatCheckText(report, io.color));

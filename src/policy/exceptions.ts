@@ -116,7 +116,7 @@ export interface CompiledException {
   readonly expires: string;
   /** It applies while now < endsAt (ms since the epoch): through the whole of its expires day, UTC. */
   readonly endsAt: number;
-  readonly namespaces: readonly string[] | undefined;
+  matchesNamespace(namespace: string): boolean;
   matchesObject(namespace: string, kind: string, name: string): boolean;
   /** Undefined when the exception names no images (it covers findings about any image, or none). */
   readonly matchesImage: ImageMatcher | undefined;
@@ -140,7 +140,7 @@ export function compileExceptions(list: readonly ExceptionSettings[]): readonly 
       owner: e.owner,
       expires: e.expires,
       endsAt: endOfDay(e.expires),
-      namespaces: e.match.namespaces,
+      matchesNamespace: namespace,
       matchesObject: (ns: string, kind: string, objectName: string) =>
         (!kinds || kinds.has(kind)) && namespace(ns) && name(objectName),
       matchesImage: e.images && compileImageGlobs(e.images),
@@ -162,8 +162,8 @@ export interface ExceptionNotice {
 
 /**
  * The expired exceptions, and those that covered no finding in what was judged (`used` holds
- * the numbers of those that did). `inScope` leaves out exceptions that could not have matched
- * (audit -n: those for other namespaces).
+ * the numbers of those that did). `inScope` leaves out exceptions that are none of this run's
+ * business (audit -n: those for other namespaces).
  */
 export function exceptionNotices(
   exceptions: readonly CompiledException[],
@@ -173,6 +173,7 @@ export function exceptionNotices(
 ): ExceptionNotice[] {
   const notices: ExceptionNotice[] = [];
   for (const e of exceptions) {
+    if (!inScope(e)) continue;
     const who = `exception #${e.number} (owner ${e.owner})`;
     const base = { exception: e.number, owner: e.owner, expires: e.expires };
     if (isExpired(e, now)) {
@@ -181,7 +182,7 @@ export function exceptionNotices(
         state: 'expired',
         message: `${who}: expired ${e.expires}; renew it with a later expires date or remove it`,
       });
-    } else if (!used.has(e.number) && inScope(e)) {
+    } else if (!used.has(e.number)) {
       notices.push({
         ...base,
         state: 'unmatched',

@@ -45,7 +45,7 @@ export interface AuditReport {
   readonly hpas: OrphanReport;
   readonly errors: readonly AuditError[];
   /** The policy's exceptions that expired or covered nothing audited (-n: in that namespace). */
-  readonly exceptions: readonly ExceptionNotice[];
+  readonly exceptions?: readonly ExceptionNotice[];
 }
 
 export interface AuditOptions {

@@ -94,7 +94,7 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
   };
   const report = await runAudit(kc, policy, options);
   if (progress) io.stderr.write('\r\x1b[K');
-  writeExceptionNotices(io.stderr, 'audit', report.exceptions);
+  writeExceptionNotices(io.stderr, 'audit', report.exceptions ?? []);
 
   if (output === 'json') io.stdout.write(JSON.stringify(auditJson(report), null, 2) + '\n');
   else if (output === 'policyreport') io.stdout.write(formatPolicyReports(report));

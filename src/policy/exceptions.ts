@@ -151,6 +151,12 @@ export function compileExceptions(list: readonly ExceptionSettings[]): readonly 
 export const isExpired = (exception: CompiledException, now: Date): boolean =>
   now.getTime() >= exception.endsAt;
 
+/** How many exceptions apply at `now`, and how many have expired (the server's gauge). */
+export function exceptionCounts(exceptions: readonly CompiledException[], now: Date) {
+  const expired = exceptions.filter((e) => isExpired(e, now)).length;
+  return { active: exceptions.length - expired, expired };
+}
+
 /** What `check` and `audit` say about an exception that no longer earns its place. */
 export interface ExceptionNotice {
   readonly exception: number;

@@ -44,6 +44,7 @@ t.test('allowed with a warning under the exception, denied after it expired', as
   );
   const [line] = server.logs.filter((l) => l.msg === 'admission decision');
   t.match(line, { decision: 'warned', rules: ['image-registry', 'image-tag'] });
+  t.match(await server.metrics(), /^kube_hygiene_policy_exceptions\{state="active"\} 1$/m);
 
   now = new Date('2027-01-01T00:00:00Z');
   const denied = (await server.post('/validate', review())).json<Answer>().response;
@@ -54,6 +55,9 @@ t.test('allowed with a warning under the exception, denied after it expired', as
     /- \[image-tag\] exception #1 \(owner platform@example\.com\) expired on 2026-12-31: container "assistant"/,
   );
   t.notOk(denied.warnings);
+  const metrics = await server.metrics();
+  t.match(metrics, /^kube_hygiene_policy_exceptions\{state="active"\} 0$/m);
+  t.match(metrics, /^kube_hygiene_policy_exceptions\{state="expired"\} 1$/m, 'the gauge follows the clock');
 
   const elsewhere = review();
   elsewhere.request.namespace = 'shop';

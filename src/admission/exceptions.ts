@@ -72,12 +72,16 @@ function imagesAt(object: KubeObject, path: string): { key: string; images: stri
 class ImageAnswers {
   readonly #refs = new Map<string, ImageReference | undefined>();
   readonly #answers = new Map<string, boolean>();
+  // A pod spec's findings share its path: its images are gathered once, not once per finding.
+  readonly #sites = new Map<string, { key: string; images: string[] }>();
   constructor(private readonly object: KubeObject) {}
 
   covers(exception: CompiledException, path: string): boolean {
     const matcher = exception.matchesImage;
     if (!matcher) return true;
-    const { key, images } = imagesAt(this.object, path);
+    let site = this.#sites.get(path);
+    if (!site) this.#sites.set(path, (site = imagesAt(this.object, path)));
+    const { key, images } = site;
     const cacheKey = `${exception.number}\0${key}`;
     let answer = this.#answers.get(cacheKey);
     if (answer === undefined) {

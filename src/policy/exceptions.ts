@@ -51,9 +51,7 @@ export function exceptionsSchema<const Ids extends readonly string[]>(ruleIds: I
           items: { type: 'string', enum: ruleIds },
           description: 'the rule ids whose findings are excused',
         },
-        images: {
-          ...globs('image globs as in exemptImages: only findings about a matching image are excused'),
-        },
+        images: globs('image globs as in exemptImages: only findings about a matching image are excused'),
         reason: {
           type: 'string',
           minLength: 1,

@@ -223,3 +223,23 @@ t.test('the mutating endpoint is not affected by exceptions', async (t) => {
   t.same(withExceptions, without);
   t.same([...used], [], 'and no exception is counted as used');
 });
+
+t.test("a controller's pods: the controller softening keeps the expired exception's words", async (t) => {
+  const policy = exceptions(entry('{ kinds: [Pod] }'));
+  const owned = pod([SPRAWL_IMAGE], {
+    metadata: {
+      name: 'web-5d8f-x2x7k',
+      namespace: 'team',
+      labels: { 'pod-template-hash': '5d8f' },
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-5d8f', uid: 'u', controller: true },
+      ],
+    },
+  });
+  const r = await answer(policy, owned, { username: 'system:kube-controller-manager', clock: NEXT_DAY });
+  t.equal(r.allowed, true);
+  t.match(
+    r.warnings?.[0],
+    /^\[image-registry\] not denied \(created by kube-controller-manager; fix Deployment web\): exception #1 \(owner team-a\) expired on 2026-12-31: /,
+  );
+});

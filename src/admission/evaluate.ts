@@ -328,14 +328,16 @@ export function evaluateRequest(
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
   const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
-  return andThen(runRules(request, object, endpoint, deps, images), (run) => {
-    // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
-    const { patch } = run;
+  const judged = andThen(runRules(request, object, endpoint, deps, images), (run) => {
     // Policy exceptions (admission/exceptions.ts) first: audit mode, controllers and the ratchet
     // below only soften what is still denied. The ratchet's run over oldObject is left raw.
     const name = request.name || (typeof object.metadata?.name === 'string' ? object.metadata.name : '');
     const target = { endpoint, namespace, kind: request.kind.kind, name, object };
-    const findings = applyExceptions(run.findings, target, deps);
+    return andThen(applyExceptions(run.findings, target, deps), (findings) => ({ ...run, findings }));
+  });
+  return andThen(judged, (run) => {
+    // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
+    const { findings, patch } = run;
     if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
 
     if (mode === 'audit') return { findings: findings.map((f) => soften(f, 'audit mode')), mode, patch };

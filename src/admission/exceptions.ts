@@ -11,6 +11,8 @@ import type { CompiledPolicy } from '../policy/compile.js';
 import { isExpired, type CompiledException } from '../policy/exceptions.js';
 import { parseImageReference, type ImageReference } from '../images/reference.js';
 import { isJsonObject, pointerSteps } from '../json.js';
+import type { ImageMatcher } from '../images/image-glob.js';
+import type { WorkBudget } from './work-budget.js';
 
 /** The time exceptions are judged at; tests pass a fixed one. */
 export type Clock = () => Date;
@@ -19,8 +21,10 @@ export const systemClock: Clock = () => new Date();
 export interface ExceptionDeps {
   readonly policy: CompiledPolicy;
   readonly clock?: Clock;
-  /** Numbers of the exceptions that covered a finding are added here (check and audit report the others). */
+  /** Numbers of the exceptions that covered a denial are added here (check and audit report the others). */
   readonly exceptionsUsed?: Set<number>;
+  /** The server's slices and deadline (without: one synchronous run, as in the CLI). */
+  readonly work?: WorkBudget;
 }
 
 export interface ExceptionTarget {
@@ -71,7 +75,10 @@ function imagesAt(object: KubeObject, path: string): { key: string; images: stri
 /** One request's image questions, each answered once however many findings ask it. */
 class ImageAnswers {
   readonly #refs = new Map<string, ImageReference | undefined>();
-  readonly #answers = new Map<string, boolean>();
+  /** exception number, image → the exception's globs match it. */
+  readonly #images = new Map<string, boolean>();
+  /** exception number, container or pod spec → it covers the findings there. */
+  readonly #places = new Map<string, boolean>();
   // A pod spec's findings share its path: its images are gathered once, not once per finding.
   readonly #sites = new Map<string, { key: string; images: string[] }>();
   constructor(private readonly object: KubeObject) {}
@@ -82,21 +89,27 @@ class ImageAnswers {
     let site = this.#sites.get(path);
     if (!site) this.#sites.set(path, (site = imagesAt(this.object, path)));
     const { key, images } = site;
-    const cacheKey = `${exception.number}\0${key}`;
-    let answer = this.#answers.get(cacheKey);
+    const placeKey = `${exception.number}\0${key}`;
+    let answer = this.#places.get(placeKey);
     if (answer === undefined) {
-      answer = images.length > 0 && images.every((image) => matcher(image, this.#ref(image)));
-      this.#answers.set(cacheKey, answer);
+      answer = images.length > 0 && images.every((image) => this.#matches(exception.number, matcher, image));
+      this.#places.set(placeKey, answer);
     }
     return answer;
   }
 
-  #ref(image: string): ImageReference | undefined {
-    if (!this.#refs.has(image)) {
-      const parsed = parseImageReference(image);
-      this.#refs.set(image, parsed.ok ? parsed.ref : undefined);
+  #matches(number: number, matcher: ImageMatcher, image: string): boolean {
+    const imageKey = `${number}\0${image}`;
+    let answer = this.#images.get(imageKey);
+    if (answer === undefined) {
+      if (!this.#refs.has(image)) {
+        const parsed = parseImageReference(image);
+        this.#refs.set(image, parsed.ok ? parsed.ref : undefined);
+      }
+      answer = matcher(image, this.#refs.get(image));
+      this.#images.set(imageKey, answer);
     }
-    return this.#refs.get(image);
+    return answer;
   }
 }
 
@@ -108,31 +121,43 @@ export function expiredMessage(e: CompiledException, message: string): string {
   return `exception #${e.number} (owner ${e.owner}) expired on ${e.expires}: ${message}`;
 }
 
-/** The findings with the policy's exceptions applied (the same array when none applies). */
+/**
+ * The findings with the policy's exceptions applied (the same array when none applies). Only
+ * denials are looked at: an exception excuses nothing else. Image globs cost a few microseconds
+ * per container and exception, so on the server the work pauses when its slice is spent, as
+ * the rules do (admission/work-budget.ts), and stops at the review's deadline.
+ */
 export function applyExceptions(
   findings: Finding[],
   target: ExceptionTarget,
   deps: ExceptionDeps,
-): Finding[] {
+): Finding[] | Promise<Finding[]> {
   const { exceptions } = deps.policy;
-  if (exceptions.length === 0 || findings.length === 0 || target.endpoint !== 'validate') return findings;
+  if (exceptions.length === 0 || target.endpoint !== 'validate') return findings;
+  if (!findings.some((f) => f.action === 'deny')) return findings;
   const candidates = exceptions.filter((e) => e.matchesObject(target.namespace, target.kind, target.name));
   if (candidates.length === 0) return findings;
   const now = (deps.clock ?? systemClock)();
   const images = new ImageAnswers(target.object);
-  return findings.map((f) => {
-    let active: CompiledException | undefined;
-    let expired: CompiledException | undefined;
-    for (const e of candidates) {
-      if (!e.rules.has(f.rule) || !images.covers(e, f.path)) continue;
-      // Every exception that covers it counts as used; the first unexpired one speaks.
-      deps.exceptionsUsed?.add(e.number);
-      if (isExpired(e, now)) expired ??= e;
-      else active ??= e;
+  const out = findings.slice();
+  const from = (start: number): Finding[] | Promise<Finding[]> => {
+    for (let i = start; i < out.length; i++) {
+      const f = out[i]!;
+      if (f.action !== 'deny') continue;
+      if (deps.work?.sliceSpent()) return deps.work.pause().then(() => from(i));
+      let active: CompiledException | undefined;
+      let expired: CompiledException | undefined;
+      for (const e of candidates) {
+        if (!e.rules.has(f.rule) || !images.covers(e, f.path)) continue;
+        // Every exception that covers it counts as used; the first unexpired one speaks.
+        deps.exceptionsUsed?.add(e.number);
+        if (isExpired(e, now)) expired ??= e;
+        else active ??= e;
+      }
+      if (active) out[i] = { ...f, action: 'warn', message: excusedMessage(active, f.message) };
+      else if (expired) out[i] = { ...f, message: expiredMessage(expired, f.message) };
     }
-    if (f.action !== 'deny') return f;
-    if (active) return { ...f, action: 'warn', message: excusedMessage(active, f.message) };
-    if (expired) return { ...f, message: expiredMessage(expired, f.message) };
-    return f;
-  });
+    return out;
+  };
+  return from(0);
 }

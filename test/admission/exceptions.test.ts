@@ -2,6 +2,7 @@
 // exception until the end of its day (UTC), then is denied again and says the exception expired.
 import t from 'tap';
 import { handleReview } from '../../src/admission/handle.js';
+import { DeadlinePassed, WorkBudget } from '../../src/admission/work-budget.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
 import { exceptionNotices } from '../../src/policy/exceptions.js';
@@ -241,5 +242,32 @@ t.test("a controller's pods: the controller softening keeps the expired exceptio
   t.match(
     r.warnings?.[0],
     /^\[image-registry\] not denied \(created by kube-controller-manager; fix Deployment web\): exception #1 \(owner team-a\) expired on 2026-12-31: /,
+  );
+});
+
+t.test('under a work budget, exceptions pause between denials like the rules do', async (t) => {
+  const policy = exceptions(entry('{ namespaces: [team] }', 'images: ["**/not-this-one/**"]'));
+  const object = pod(Array.from({ length: 40 }, (_, i) => `app-${i}:latest`));
+  const sliced = async (p: CompiledPolicy) => {
+    let pauses = 0;
+    // A slice of 0 ms is spent at once: every step waits for its own turn of the event loop.
+    const work = new WorkBudget({ sliceMs: 0, endsAt: Infinity, onPause: () => pauses++ });
+    const outcome = await handleReview(reviewOf(object), 'validate', { policy: p, work, clock: BEFORE });
+    return { outcome, pauses };
+  };
+  const without = await sliced(exceptions(entry('{ namespaces: [elsewhere] }')));
+  const withExceptions = await sliced(policy);
+  t.ok(
+    withExceptions.pauses >= without.pauses + 40,
+    `${withExceptions.pauses} pauses with exceptions to try, ${without.pauses} without`,
+  );
+  const whole = await handleReview(reviewOf(object), 'validate', { policy, clock: BEFORE });
+  t.strictSame(withExceptions.outcome, whole, 'the same answer as one synchronous run');
+
+  const late = new WorkBudget({ sliceMs: 0, endsAt: performance.now() - 1 });
+  await t.rejects(
+    Promise.resolve(handleReview(reviewOf(object), 'validate', { policy, work: late, clock: BEFORE })),
+    DeadlinePassed,
+    'and stops at the deadline',
   );
 });

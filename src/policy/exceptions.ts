@@ -55,15 +55,18 @@ export function exceptionsSchema<const Ids extends readonly string[]>(ruleIds: I
         reason: {
           type: 'string',
           minLength: 1,
-          // It leads the warning, and warnings are kept to 256 bytes.
+          // It leads the warning, and warnings are kept to 256 bytes; a line break would split
+          // the denial's list of findings.
           maxLength: 120,
-          description: 'why, in a sentence (at most 120 characters): it is quoted in every warning',
+          pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+          description: 'one line saying why (at most 120 characters): it is quoted in every warning',
         },
         owner: {
           type: 'string',
           minLength: 1,
           maxLength: 100,
-          description: 'who renews or removes it (a team, an address)',
+          pattern: '^[^\\u0000-\\u001f\\u007f]*$',
+          description: 'one line naming who renews or removes it (a team, an address)',
         },
         expires: {
           type: 'string',

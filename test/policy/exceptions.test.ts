@@ -80,6 +80,16 @@ t.test('a reason too long to lead a warning is refused', async (t) => {
   t.same(details(long), ['team.yaml:5:13: exceptions[0].reason: must NOT have more than 120 characters']);
 });
 
+t.test('reason and owner are one line each: they are quoted in warnings and denials', async (t) => {
+  const broken = valid
+    .replace('reason: rebuilt with pinned tags in OPS-123', 'reason: "rebuilt\\nwith pinned tags"')
+    .replace('owner: team-billing', 'owner: "team\\tbilling"');
+  t.same(details(broken), [
+    'team.yaml:5:13: exceptions[0].reason: must be one line saying why (at most 120 characters): it is quoted in every warning',
+    'team.yaml:6:12: exceptions[0].owner: must be one line naming who renews or removes it (a team, an address)',
+  ]);
+});
+
 t.test('the rule ids exceptions may name are exactly the rules of the policy', async (t) => {
   t.same([...RULE_IDS].sort(), Object.keys(policySchema.properties.rules.properties).sort());
 });

@@ -4,8 +4,7 @@
 // expired. Expiry is read from the clock on every request: a date passing needs no reload.
 // Only the validating endpoint: the mutating rules never deny, so an exception would have
 // nothing to turn into a warning there, and it is not a way to opt out of their edits.
-import type { Finding } from '../rules/rule.js';
-import type { Endpoint } from '../rules/rule.js';
+import type { Endpoint, Finding } from '../rules/rule.js';
 import type { KubeObject } from './workload.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { isExpired, type CompiledException } from '../policy/exceptions.js';

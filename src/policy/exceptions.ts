@@ -168,7 +168,7 @@ export interface ExceptionNotice {
 }
 
 /**
- * The expired exceptions, and those that covered no finding in what was judged (`used` holds
+ * The expired exceptions, and those that covered no denial in what was judged (`used` holds
  * the numbers of those that did). `inScope` leaves out exceptions that are none of this run's
  * business (audit -n: those for other namespaces).
  */

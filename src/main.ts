@@ -28,6 +28,8 @@ import { clusterCacheCheck, openClusterSource, type ConnectedCluster } from './s
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
 import { batchedDestination } from './server/log-destination.js';
+import { systemClock } from './admission/exceptions.js';
+import { exceptionCounts } from './policy/exceptions.js';
 
 const FIRST_ROUND_WAIT_MS = 3000;
 
@@ -120,6 +122,9 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       namespaceMode: view.namespaceMode,
       pullCredentials: cluster?.pullSecrets?.pullCredentials,
     });
+  // Exceptions expire as the clock moves: the gauge counts them at each scrape, by the requests' clock.
+  const clock = engine?.clock ?? systemClock;
+  metrics.setExceptionSource(() => exceptionCounts(policy.current().exceptions, clock()));
   const registry = options.registryLookups
     ? openRegistrySource({
         logger,

@@ -35,7 +35,21 @@ export function describeSchemaError(error: ErrorObject): SchemaProblem {
     case 'const':
       return { steps, text: `must be ${JSON.stringify(p.allowedValue)}` };
     case 'format':
-      return { steps, text: `must be a valid ${String(p.format)}` };
+      return {
+        steps,
+        text:
+          p.format === 'date'
+            ? 'must be a date YYYY-MM-DD that the calendar has'
+            : `must be a valid ${String(p.format)}`,
+      };
+    case 'minProperties': {
+      // "must NOT have fewer than 1 properties" says nothing of which ones: name them.
+      const keys = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return {
+        steps,
+        text: keys.length ? `must give at least one of ${keys.join(', ')}` : (error.message ?? 'is invalid'),
+      };
+    }
     case 'pattern': {
       // A pattern means nothing to a reader; the schema's description says what is expected.
       const description = (error.parentSchema as { description?: unknown } | undefined)?.description;

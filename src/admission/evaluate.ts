@@ -17,6 +17,7 @@ import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup, PullCredentials, RegistryLookups } from '../images/image-lookup.js';
 import { LookupBudget, type Deadline } from '../images/lookup-budget.js';
+import { applyExceptions, type ExceptionDeps } from './exceptions.js';
 import type {
   ContainerList,
   ContainerSite,
@@ -28,7 +29,8 @@ import type {
   RuleId,
 } from '../rules/rule.js';
 
-export interface EngineDeps {
+/** With the policy: the clock exceptions expire by, and where used exceptions are noted. */
+export interface EngineDeps extends ExceptionDeps {
   readonly policy: CompiledPolicy;
   /** A namespace's own mode (its `kube-hygiene.io/mode` label), when the cluster view knows it. */
   readonly namespaceMode?: (namespace: string) => Mode | 'off' | undefined;
@@ -338,7 +340,14 @@ export function evaluateRequest(
     deps.registry && policy.rules.some(({ rule }) => rule.needsRegistry)
       ? new RequestImages(deps.registry, namespace, deps)
       : undefined;
-  return andThen(runRules(request, object, endpoint, deps, images), (run) => {
+  const judged = andThen(runRules(request, object, endpoint, deps, images), (run) => {
+    // Policy exceptions (admission/exceptions.ts) first: audit mode, controllers and the ratchet
+    // below only soften what is still denied. The ratchet's run over oldObject is left raw.
+    const name = request.name || (typeof object.metadata?.name === 'string' ? object.metadata.name : '');
+    const target = { endpoint, namespace, kind: request.kind.kind, name, object };
+    return andThen(applyExceptions(run.findings, target, deps), (findings) => ({ ...run, findings }));
+  });
+  return andThen(judged, (run) => {
     // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
     const { findings, patch } = run;
     if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };

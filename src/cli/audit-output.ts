@@ -44,6 +44,7 @@ export function auditJson(report: AuditReport): unknown {
     uncheckedHpas: report.hpas.unchecked,
     summary: summarise(report),
     errors: report.errors,
+    ...(report.exceptions?.length && { exceptions: report.exceptions }),
   };
 }
 

@@ -13,6 +13,7 @@ import { ListedSnapshot } from '../cluster/snapshot.js';
 import { slimHpa } from '../cluster/slim.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import type { CheckFinding } from './check-output.js';
+import { exceptionNotices, type ExceptionNotice } from '../policy/exceptions.js';
 
 export interface AuditResult {
   /** The object's API path (`kubectl get --raw` reads it). */
@@ -43,6 +44,8 @@ export interface AuditReport {
   readonly owned: number;
   readonly hpas: OrphanReport;
   readonly errors: readonly AuditError[];
+  /** The policy's exceptions that expired or covered nothing audited (-n: in that namespace). */
+  readonly exceptions?: readonly ExceptionNotice[];
 }
 
 export interface AuditOptions {
@@ -93,12 +96,17 @@ export async function runAudit(
   const errors: AuditError[] = [];
   const scannedAt = new Date();
   let owned = 0;
+  const exceptionsUsed = new Set<number>();
 
   const judge = async (resource: AuditedResource, object: KubeObject): Promise<AuditResult> => {
     const request = requestFor(object);
     const namespace = request.namespace ?? '';
     const name = request.name ?? '';
-    const evaluation = await evaluateRequest(request, 'validate', { policy: enforce, cluster: snapshot });
+    const evaluation = await evaluateRequest(request, 'validate', {
+      policy: enforce,
+      cluster: snapshot,
+      exceptionsUsed,
+    });
     const findings = evaluation.findings.map(({ rule, action, path, message }) => ({
       rule,
       action,
@@ -134,5 +142,9 @@ export async function runAudit(
     failed: (resource, message) => errors.push({ source: apiPath(resource, options.namespace), message }),
   });
   const hpas = await findOrphanedHpas(snapshot.listHpas(), snapshot);
-  return { scannedAt, namespace: options.namespace, results, owned, hpas, errors };
+  const { namespace } = options;
+  const exceptions = exceptionNotices(policy.exceptions, exceptionsUsed, scannedAt, (e) =>
+    namespace === undefined ? true : e.matchesNamespace(namespace),
+  );
+  return { scannedAt, namespace, results, owned, hpas, errors, exceptions };
 }

@@ -13,6 +13,7 @@ import { policyFromOptions } from './policy-options.js';
 import { runAudit, type AuditOptions } from './audit-run.js';
 import { auditJson, formatAuditText, summarise } from './audit-output.js';
 import { formatPolicyReports } from './audit-policyreport.js';
+import { writeExceptionNotices } from './exception-notices.js';
 
 const HELP = `usage: kube-hygiene audit [options]
 
@@ -94,6 +95,7 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
   };
   const report = await runAudit(cluster.kc, policy, options);
   if (progress) io.stderr.write('\r\x1b[K');
+  writeExceptionNotices(io.stderr, 'audit', report.exceptions ?? []);
 
   if (output === 'json') io.stdout.write(JSON.stringify(auditJson(report), null, 2) + '\n');
   else if (output === 'policyreport') io.stdout.write(formatPolicyReports(report));

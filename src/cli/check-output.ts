@@ -2,6 +2,7 @@
 // point at, and one summary line (the JSON form is the public shape in DESIGN.md).
 import type { ReadProblem } from './documents.js';
 import { skippedText } from './registry-options.js';
+import type { ExceptionNotice } from '../policy/exceptions.js';
 
 export interface CheckFinding {
   readonly rule: string;
@@ -23,6 +24,8 @@ export interface CheckResult {
 
 export interface CheckReport {
   readonly results: readonly CheckResult[];
+  /** The policy's expired exceptions and those that covered nothing (only when it has any). */
+  readonly exceptions?: readonly ExceptionNotice[];
   readonly errors: readonly ReadProblem[];
   readonly files: number;
   /** Rules that judged nothing here, and why (cluster rules, offline): said once, first. */

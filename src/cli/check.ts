@@ -19,6 +19,8 @@ import type { RegistryLookups } from '../images/image-lookup.js';
 import { registryRuleIds } from '../images/notices.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups } from './registry-options.js';
+import { exceptionNotices } from '../policy/exceptions.js';
+import { writeExceptionNotices } from './exception-notices.js';
 
 const HELP = `usage: kube-hygiene check [options] [PATH…|-]
 
@@ -56,10 +58,12 @@ async function judge(
   item: SourceObject,
   policy: CompiledPolicy,
   registry: RegistryLookups | undefined,
+  exceptionsUsed: Set<number>,
 ): Promise<CheckResult> {
   const request = requestFor(item.object);
   const { findings } = await evaluateRequest(request, 'validate', {
     policy,
+    exceptionsUsed,
     ...(registry && { registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   return {
@@ -105,6 +109,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
   const inputs = positionals.flatMap((p) => (p === '-' ? ['-'] : expandPaths([p], problems)));
   const showProgress = io.stderr.isTTY === true && inputs.length > 20;
   const results: CheckResult[] = [];
+  const exceptionsUsed = new Set<number>();
   for (const [i, name] of inputs.entries()) {
     if (showProgress) io.stderr.write(`\rchecking ${i + 1}/${inputs.length} files`);
     let text: string;
@@ -116,7 +121,7 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
     }
     const read = readManifestText(text, name);
     problems.push(...read.problems);
-    for (const item of read.objects) results.push(await judge(item, policy, registry));
+    for (const item of read.objects) results.push(await judge(item, policy, registry, exceptionsUsed));
   }
   if (showProgress) io.stderr.write('\r\x1b[K');
 
@@ -133,7 +138,12 @@ export async function check(args: string[], io: CheckIo = processIo): Promise<nu
       skipped: registry ? [] : registryRuleIds(policy),
     },
   };
-  io.stdout.write(formatCheckReport(output, report, policy, { color: io.color }));
+  // Expired exceptions, and those that covered nothing here (policy/exceptions.ts).
+  const exceptions = exceptionNotices(policy.exceptions, exceptionsUsed, new Date());
+  writeExceptionNotices(io.stderr, 'check', exceptions);
+  // Only for a policy that has exceptions: the JSON shape stays as it was for one that has none.
+  const shown = policy.exceptions.length > 0 ? { ...report, exceptions } : report;
+  io.stdout.write(formatCheckReport(output, shown, policy, { color: io.color }));
   if (problems.length) return 2;
   return report.summary.denied ? 1 : 0;
 }

@@ -52,6 +52,8 @@ export interface Metrics {
   setCertificateNotAfter(notAfter: Date): void;
   /** Marks `hash` as the one active policy. */
   setActivePolicy(hash: string): void;
+  /** The policy's exceptions, counted at each scrape by state (expiry moves with the clock). */
+  setExceptionSource(source: () => Readonly<Record<'active' | 'expired', number>>): void;
   /** A cache whose sizes (entries per cache name) the cache-entries gauge reads at each scrape. */
   addCacheSource(source: () => Readonly<Record<string, number>>): void;
 }
@@ -62,6 +64,7 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
   const registers = [registry];
   let notAfter: Date | undefined;
   const cacheSources: (() => Readonly<Record<string, number>>)[] = [];
+  let exceptionSource: (() => Readonly<Record<'active' | 'expired', number>>) | undefined;
   // Which release and Node.js serve (value 1): joins any series to a version in a query.
   new Gauge({
     name: 'kube_hygiene_build_info',
@@ -81,6 +84,16 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
     registers,
     collect() {
       if (notAfter) this.set((notAfter.getTime() - Date.now()) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'kube_hygiene_policy_exceptions',
+    help: "The active policy's exceptions, by state (expired: past their expires day, their findings denied again)",
+    labelNames: ['state'] as const,
+    registers,
+    collect() {
+      const counts = exceptionSource?.() ?? { active: 0, expired: 0 };
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
     },
   });
   const admissionRequests = new RequestCounter({
@@ -180,6 +193,9 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
     }),
     setCertificateNotAfter(date) {
       notAfter = date;
+    },
+    setExceptionSource(source) {
+      exceptionSource = source;
     },
     addCacheSource(source) {
       cacheSources.push(source);

@@ -5,6 +5,7 @@ import type { Policy, RuleAction } from './schema.js';
 import type { Rule, RuleId } from '../rules/rule.js';
 import { RULES } from '../rules/index.js';
 import { compileImageGlobs, type ImageMatcher } from '../images/image-glob.js';
+import { compileExceptions, type CompiledException } from './exceptions.js';
 
 export type Mode = Policy['mode'];
 
@@ -22,6 +23,8 @@ export interface CompiledPolicy {
   readonly exemptNamespaces: ReadonlySet<string>;
   readonly isExemptImage: ImageMatcher;
   readonly rules: readonly ConfiguredRule[];
+  /** The policy's `exceptions`, in order (admission/exceptions.ts applies them). */
+  readonly exceptions: readonly CompiledException[];
 }
 
 export function compilePolicy(policy: Policy, rules: readonly Rule[] = RULES): CompiledPolicy {
@@ -38,5 +41,6 @@ export function compilePolicy(policy: Policy, rules: readonly Rule[] = RULES): C
     exemptNamespaces: new Set(policy.exemptNamespaces),
     isExemptImage: compileImageGlobs(policy.exemptImages),
     rules: configured,
+    exceptions: compileExceptions(policy.exceptions),
   });
 }

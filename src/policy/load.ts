@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { policySchema, type Policy } from './schema.js';
 import { compilePolicy, type CompiledPolicy } from './compile.js';
+import { isCalendarDate } from './exceptions.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import { describeSchemaError, dottedPath } from '../schema-errors.js';
 
@@ -21,6 +22,8 @@ ajv.addFormat('regex', (s: string) => {
     return false;
   }
 });
+// JSON Schema's full-date (RFC 3339): YYYY-MM-DD, and a day the calendar has (not 2026-02-30).
+ajv.addFormat('date', isCalendarDate);
 const validatePolicy = ajv.compile<Policy>(policySchema);
 
 function position(doc: Document, lines: LineCounter, steps: readonly string[], atKey = false): string {

@@ -2,6 +2,7 @@
 // derived from it and `policies/schema.json` is written from it (`npm run schema`), so the
 // three can never disagree. Every property has a default: an empty file is the default policy.
 import type { FromSchema } from 'json-schema-to-ts';
+import { exceptionsSchema } from './exceptions.js';
 
 const action = (fallback: 'deny' | 'warn') =>
   ({
@@ -38,6 +39,18 @@ export const DEFAULT_MUTABLE_TAGS = [
   'unstable',
   'trunk',
   'next',
+] as const;
+
+// The ids `exceptions` may name: the keys of `rules` below (test/policy/exceptions.test.ts keeps them equal).
+export const RULE_IDS = [
+  'image-registry',
+  'image-tag',
+  'image-pull-policy',
+  'hpa-target',
+  'pod-identity-env',
+  'node-arch',
+  'image-exists',
+  'image-digest',
 ] as const;
 
 export const policySchema = {
@@ -259,6 +272,7 @@ export const policySchema = {
         },
       },
     },
+    exceptions: exceptionsSchema(RULE_IDS),
   },
 } as const;
 

@@ -40,6 +40,12 @@ export const testSuiteSchema = {
           namespace: { type: 'string' },
           userInfo: { type: 'object', properties: { username: { type: 'string' } } },
           dryRun: { type: 'boolean' },
+          now: {
+            type: 'string',
+            pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2}))?$',
+            description:
+              'YYYY-MM-DD (its start, UTC) or an RFC 3339 time: the case is judged as of then (when exceptions expire); default: the current time',
+          },
           object: { type: 'object' },
           oldObject: { type: 'object' },
           expect: {
@@ -68,7 +74,10 @@ export interface CaseResult {
   readonly failures: string[];
 }
 
-const validateSuite = new Ajv({ allErrors: true, strict: false }).compile<TestSuite>(testSuiteSchema);
+// verbose: a failed pattern is explained by its schema's description.
+const validateSuite = new Ajv({ allErrors: true, strict: false, verbose: true }).compile<TestSuite>(
+  testSuiteSchema,
+);
 
 export function checkSuite(value: unknown, file: string): TestSuite {
   if (!validateSuite(value)) {
@@ -99,6 +108,9 @@ function compareRules(
 }
 
 async function runCase(c: TestCase, policy: CompiledPolicy): Promise<string[]> {
+  const now = c.now === undefined ? undefined : new Date(c.now);
+  if (now && Number.isNaN(now.getTime()))
+    return [`now "${c.now}" is not a time: write YYYY-MM-DD or an RFC 3339 time`];
   const request = requestFor(c.object as KubeObject, {
     operation: c.operation,
     namespace: c.namespace,
@@ -109,7 +121,7 @@ async function runCase(c: TestCase, policy: CompiledPolicy): Promise<string[]> {
   const outcome = await handleReview(
     { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request },
     c.endpoint ?? 'validate',
-    { policy },
+    { policy, ...(now && { clock: () => now }) },
   );
   if (outcome.statusCode !== 200) return [`the review was refused: ${outcome.body.error.message}`];
   const { response } = outcome.body;

@@ -27,7 +27,7 @@ import { openRegistrySource, type RegistrySourceOptions } from './server/registr
 import { clusterCacheCheck, openClusterSource, type ConnectedCluster } from './server/cluster-source.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
-import { batchedDestination } from './server/log-destination.js';
+import { turnBatchedDestination } from './server/log-destination.js';
 
 const FIRST_ROUND_WAIT_MS = 3000;
 
@@ -60,8 +60,11 @@ export interface RunningServer {
   stop(): Promise<boolean>;
 }
 
-/** The server's logger: JSON lines on stdout, written in batches (server/log-destination.ts). */
-export function createLogger(level: string, destination: DestinationStream = batchedDestination()): Logger {
+/** The server's logger: JSON lines on stdout, written before the event loop turns again (server/log-destination.ts). */
+export function createLogger(
+  level: string,
+  destination: DestinationStream = turnBatchedDestination(),
+): Logger {
   return pino({ level, formatters: { level: (label) => ({ level: label }) } }, destination);
 }
 

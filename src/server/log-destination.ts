@@ -1,9 +1,11 @@
-// Where the server's log lines go: stdout, in batches. pino's asynchronous writer (sonic-boom)
-// measures its whole pending buffer again on every line it is given, which the server's CPU
-// profile showed on every admission decision; here a line costs an array push, and the writer
-// gets one string per batch. A batch leaves once it holds BATCH_BYTES, at least every
-// `flushMs` (so a quiet server's lines still reach `kubectl logs` promptly), on
-// logger.flush(), and synchronously when the process exits.
+// Where the server's log lines go: stdout. The decision log is the audit trail, so a line must
+// survive the process being killed (an OOM kill is a SIGKILL: no handler runs). Lines logged in
+// one turn of the event loop are gathered and written with one synchronous write(2) before the
+// loop turns again (setImmediate), so a SIGKILL loses at most the lines of the turn it
+// interrupts: never a line whose request has been answered a turn earlier. A saturated server
+// answers several requests per turn, so this costs one system call per turn, not one per line.
+// pino's asynchronous writer (sonic-boom) instead measured its whole pending buffer again on
+// every line, and lost whatever it held when killed; its synchronous mode is the writer here.
 import { pino } from 'pino';
 
 // Under sonic-boom's 16 KiB single-write size, so a batch is one write(2).
@@ -11,44 +13,47 @@ const BATCH_BYTES = 8 * 1024;
 
 export interface LogDestination {
   write(line: string): void;
-  /** Hands what is gathered to the writer; `done` once it is written. */
+  /** Writes what is gathered; `done` once it is written (at once: the writes are synchronous). */
   flush(done?: (err?: Error) => void): void;
   /** Writes everything out before returning (process exit). */
   flushSync(): void;
 }
 
-export function batchedDestination(fd = 1, flushMs = 500): LogDestination {
+export function turnBatchedDestination(fd = 1): LogDestination {
   let lines: string[] = [];
   let size = 0;
+  let scheduled = false;
+  const writer = pino.destination({ dest: fd, sync: true });
+  let closed = false;
+  writer.once('close', () => (closed = true));
   const release = () => {
+    scheduled = false;
     if (lines.length === 0) return;
-    const batch = lines.join('');
+    const batch = lines.length === 1 ? lines[0]! : lines.join('');
     lines = [];
     size = 0;
     if (!closed) writer.write(batch);
   };
-  const flushSync = () => {
-    release();
-    if (!closed) writer.flushSync();
-  };
-  // Registered before the writer exists: pino's own exit handling (flushing and ending the
-  // writer) runs after these, so nothing gathered here is left behind.
-  process.once('beforeExit', release);
-  process.once('exit', flushSync);
-  const writer = pino.destination({ dest: fd, sync: false });
-  let closed = false;
-  writer.once('close', () => (closed = true));
-  setInterval(release, flushMs).unref();
+  // An exit (process.exit(), an uncaught exception) skips the pending setImmediate.
+  process.once('exit', release);
   return {
     write(line) {
       lines.push(line);
       size += line.length;
       if (size >= BATCH_BYTES) release();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(release);
+      }
     },
     flush(done) {
-      release();
-      writer.flush(done);
+      try {
+        release();
+      } catch (err) {
+        return done?.(err as Error);
+      }
+      done?.();
     },
-    flushSync,
+    flushSync: release,
   };
 }

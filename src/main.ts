@@ -12,14 +12,13 @@ import {
   readConfig,
   type Config,
 } from './config.js';
-import { chooseConnection, type ConnectionSource } from './cluster/connection.js';
+import { chooseConnection, type ConnectionSource } from './cluster/connection-source.js';
 import type { ClusterViewOptions } from './cluster/view.js';
 import { ensureDevCertificates } from './certs/dev.js';
 import { HygieneError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
 import { openCertificateStore } from './server/certificate-store.js';
-import { openManagedCertificates } from './server/managed-certificates-source.js';
 import { buildMetricsServer } from './server/metrics-server.js';
 import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
 import { Readiness, type ReadinessCheck } from './server/readiness.js';
@@ -72,9 +71,15 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = options.metrics ?? createMetrics();
   const connection = options.connection ?? chooseConnection(connectionInputs(config, {}));
+  // Managed certificates live in the cluster: their Kubernetes client is loaded only for them.
   const managed =
     config.certificates === 'managed'
-      ? openManagedCertificates(connection, managedCertificateSettings(config), logger, metrics)
+      ? (await import('./server/managed-certificates-source.js')).openManagedCertificates(
+          connection,
+          managedCertificateSettings(config),
+          logger,
+          metrics,
+        )
       : undefined;
   if (!managed && (!config.cert || !config.key)) throw new Error('start() needs config.cert and config.key');
   const certificates =
@@ -99,7 +104,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   });
   let cluster: ConnectedCluster | undefined;
   try {
-    cluster = openClusterSource(connection, {
+    cluster = await openClusterSource(connection, {
       policy,
       logger,
       metrics,

@@ -12,7 +12,7 @@
 // the RSS, no hostile bodies; about a minute. BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS,
 // BENCH_RSS_SECONDS override; BENCH_REVIEW another review file; BENCH_REGISTRY_RULES=on keeps the
 // default policy's registry rules; BENCH_BEFORE=path/to/dist/main.js adds another build of the
-// server to every phase (before/after figures from one run).
+// server to every phase (before/after figures from one run), named BENCH_BEFORE_NAME.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { request } from 'node:https';
@@ -173,7 +173,10 @@ async function main() {
   const servers = [await started('kube-hygiene', serverArgs(main), { ...env, LOG_LEVEL: 'info' })];
   if (process.env.BENCH_BEFORE)
     servers.push(
-      await started('before', serverArgs(process.env.BENCH_BEFORE), { ...env, LOG_LEVEL: 'info' }),
+      await started(process.env.BENCH_BEFORE_NAME ?? 'before', serverArgs(process.env.BENCH_BEFORE), {
+        ...env,
+        LOG_LEVEL: 'info',
+      }),
     );
   const answer = await call(servers[0]!.port, path('mutate'), body);
   const { patch } = (answer.json as { response: { patch?: string } }).response;

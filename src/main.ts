@@ -26,7 +26,6 @@ import { openRegistrySource, type RegistrySourceOptions } from './server/registr
 import { clusterCacheCheck, openClusterSource, type ConnectedCluster } from './server/cluster-source.js';
 import type { WatchOptions } from './server/watch-files.js';
 import { tryItText } from './server/try-it.js';
-import { turnBatchedDestination } from './server/log-destination.js';
 
 const FIRST_ROUND_WAIT_MS = 3000;
 
@@ -59,10 +58,15 @@ export interface RunningServer {
   stop(): Promise<boolean>;
 }
 
-/** The server's logger: JSON lines on stdout, written before the event loop turns again (server/log-destination.ts). */
+/**
+ * The server's logger: JSON lines on stdout, each written (write(2)) as it is logged. The
+ * decision log is the audit trail and an OOM kill is a SIGKILL: a line held back in a buffer
+ * would be lost with the process. Writing per event-loop turn instead of per line measured no
+ * different in CPU per request (docs/performance.md), so pino's own synchronous destination it is.
+ */
 export function createLogger(
   level: string,
-  destination: DestinationStream = turnBatchedDestination(),
+  destination: DestinationStream = pino.destination({ dest: 1, sync: true }),
 ): Logger {
   return pino({ level, formatters: { level: (label) => ({ level: label }) } }, destination);
 }

@@ -9,10 +9,11 @@
 // - p99 paced at half of kube-hygiene's own saturation ≤ 1.5× the bare server's at that rate;
 // - kube-hygiene's RSS after BENCH_RSS_SECONDS (60) at saturation ≤ 120 MB.
 // BENCH_SHORT=1 (npm run bench:server:short): 2 s phases, 10 s of saturation before reading
-// the RSS, no hostile bodies; about a minute. BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS,
-// BENCH_RSS_SECONDS override; BENCH_REVIEW another review file; BENCH_REGISTRY_RULES=on keeps the
-// default policy's registry rules; BENCH_BEFORE=path/to/dist/main.js adds another build of the
-// server to every phase (before/after figures from one run), named BENCH_BEFORE_NAME.
+// the RSS, no hostile bodies; about two minutes. BENCH_SECONDS, BENCH_ROUNDS,
+// BENCH_CONNECTIONS, BENCH_RSS_SECONDS override; BENCH_REVIEW another review file; BENCH_POLICY
+// another policy file; BENCH_REGISTRY_RULES=on keeps the default policy's registry rules;
+// BENCH_BEFORE=path/to/dist/main.js adds another build of the server to every phase
+// (before/after figures from one run), named BENCH_BEFORE_NAME.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { request } from 'node:https';
@@ -112,6 +113,7 @@ async function started(name: string, args: string[], env: NodeJS.ProcessEnv): Pr
 
 /** The default policy without the rules that ask registries (no registry answers here). */
 function policyFile(dir: string): string {
+  if (process.env.BENCH_POLICY) return process.env.BENCH_POLICY;
   const doc = parseDocument(readFileSync(join(REPO, 'policies/default.yaml'), 'utf8'));
   if (process.env.BENCH_REGISTRY_RULES !== 'on')
     for (const rule of RULES) if (rule.needsRegistry) doc.setIn(['rules', rule.id, 'action'], 'off');

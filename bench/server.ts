@@ -1,30 +1,36 @@
-// npm run bench:server — the admission server over real TLS with keep-alive, against a bare
-// Fastify TLS server that only parses the body and returns a fixed allowed answer of the same
-// shape (the ceiling for this stack on this machine), in one run, phases interleaved so a noisy
-// machine slows both alike. Prints throughput, p50/p99, the ratio (goal ≥ 0.70), p99 at half the
-// server's own saturation rate (goal < 5 ms), and how long hostile bodies hold the event loop.
-// BENCH_SECONDS (default 4) sets each phase's length, BENCH_ROUNDS (default 3) how many times
-// the saturation phases and the paced phases alternate, BENCH_CONNECTIONS (default 16) the pool,
-// BENCH_POLICY a policy file for the server (default: the embedded default policy);
-// BENCH_REGISTRY_RULES=off the default policy with the rules that ask registries turned off.
+// npm run bench:server — the admission server (dist/main.js) over real TLS with keep-alive,
+// against a bare Fastify TLS server that parses the review and answers without deciding
+// (bench/bare-server.ts), in one run, phases alternating so a noisy machine slows both alike.
+// Same body for both: a ~6 KB Pod CREATE with managedFields whose sidecars lack POD_NAME and
+// POD_NAMESPACE (bench/reviews/pod-create.json), so /mutate answers with a patch; the bare
+// server returns that same patch. Registry rules off, no cluster. Prints each goal's figure
+// and PASS/FAIL (docs/performance.md), and exits 1 when one fails:
+// - /validate and /mutate throughput ≥ 0.75× the bare server's (median of the rounds' ratios);
+// - p99 paced at half of kube-hygiene's own saturation ≤ 1.5× the bare server's at that rate;
+// - kube-hygiene's RSS after BENCH_RSS_SECONDS (60) at saturation ≤ 120 MB.
+// BENCH_SHORT=1 (npm run bench:server:short): 2 s phases, 10 s of saturation before reading
+// the RSS, no hostile bodies; about two minutes. BENCH_SECONDS, BENCH_ROUNDS,
+// BENCH_CONNECTIONS, BENCH_RSS_SECONDS override; BENCH_REVIEW another review file; BENCH_POLICY
+// another policy file; BENCH_REGISTRY_RULES=on keeps the default policy's registry rules;
+// BENCH_BEFORE=path/to/dist/main.js adds another build of the server to every phase
+// (before/after figures from one run), named BENCH_BEFORE_NAME.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { mkdtempSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import Fastify from 'fastify';
-import { generateCa, generateServingCertificate } from '../src/certs/generate.js';
 import { parseDocument } from 'yaml';
-import { pacedLoad, type PacedResult } from './paced-load.js';
+import { generateCa, generateServingCertificate } from '../src/certs/generate.js';
 import { RULES } from '../src/rules/index.js';
+import { pacedLoad } from './paced-load.js';
 import { hostileTimings } from './hostile-bodies.js';
 
 interface Result {
   requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
+  latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -33,58 +39,24 @@ type Autocannon = (options: Record<string, unknown>) => Promise<Result>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const RATIO_GOAL = 0.7;
-const P99_GOAL_MS = 5;
+const SHORT = process.env.BENCH_SHORT === '1';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (SHORT ? 2 : 4));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const RSS_SECONDS = Number(process.env.BENCH_RSS_SECONDS ?? (SHORT ? 10 : 60));
+const GOAL = { ratio: 0.75, p99Factor: 1.5, rssMb: 120 };
+const ENDPOINTS = ['validate', 'mutate'] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-// BENCH_REVIEWS: comma-separated review files to send in turn (bare names: examples/reviews/).
-const REVIEWS = (process.env.BENCH_REVIEWS ?? 'pod-create.json,deployment-create.json').split(',');
-const bodies = REVIEWS.map((name) =>
-  readFileSync(name.includes('/') ? join(REPO, name) : join(REPO, 'examples/reviews', name), 'utf8'),
-);
+const load1 = () => loadavg()[0]!.toFixed(1);
+const reviewFile = join(REPO, process.env.BENCH_REVIEW ?? 'bench/reviews/pod-create.json');
+const body = JSON.stringify(JSON.parse(readFileSync(reviewFile, 'utf8')));
 
-/** The bare server: what Fastify + TLS + JSON cost with no decision at all. */
-async function serveBare(port: number, cert: string, key: string) {
-  const app = Fastify({ https: { cert, key, minVersion: 'TLSv1.2' }, bodyLimit: 7 * 1024 * 1024 });
-  app.post('/validate', async (req) => {
-    const { request } = req.body as { request: { uid: string } };
-    return {
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      response: { uid: request.uid, allowed: true },
-    };
-  });
-  app.get('/readyz', async () => ({ ready: true }));
-  await app.listen({ port, host: '127.0.0.1' });
-}
-
-/**
- * The default policy without the rules that ask registries. No registry answers on a bench
- * machine, so with them on the run measures lookup failures, not a cluster's cached answers.
- */
-function registryOffPolicy(): string {
-  const doc = parseDocument(readFileSync(join(REPO, 'policies/default.yaml'), 'utf8'));
-  for (const rule of RULES) if (rule.needsRegistry) doc.setIn(['rules', rule.id, 'action'], 'off');
-  const file = join(mkdtempSync(join(tmpdir(), 'kube-hygiene-bench-')), 'registry-off.yaml');
-  writeFileSync(file, doc.toString());
-  return file;
-}
-
-function policyArgs(): string[] {
-  if (process.env.BENCH_POLICY) return ['--policy', process.env.BENCH_POLICY];
-  return process.env.BENCH_REGISTRY_RULES === 'off' ? ['--policy', registryOffPolicy()] : [];
-}
-
-/** user + system CPU seconds a process has used (Linux /proc; NaN elsewhere). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return NaN;
-  }
+interface Server {
+  readonly name: string;
+  readonly port: number;
+  readonly child: ChildProcess;
 }
 
 function freePort(): Promise<number> {
@@ -96,43 +68,93 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitReady(port: number, child: ChildProcess): Promise<void> {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await fetchReady(port).catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server on ${port} did not become ready`);
-}
-
-async function fetchReady(port: number): Promise<boolean> {
-  const res = await autocannon({ url: `https://127.0.0.1:${port}/readyz`, amount: 1, connections: 1 });
-  return res.non2xx === 0 && res.errors === 0 && res.requests.total === 1;
-}
-
-function load(port: number, extra: Record<string, unknown> = {}): Promise<Result> {
-  return autocannon({
-    url: `https://127.0.0.1:${port}/validate?timeout=10s`,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    headers: { 'content-type': 'application/json' },
-    requests: bodies.map((body) => ({ method: 'POST', body })),
-    ...extra,
+/** One POST, its JSON answer (also the readiness probe, with GET). */
+function call(port: number, path: string, payload?: string): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: payload ? 'POST' : 'GET', rejectUnauthorized: false },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text && JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.setHeader('content-type', 'application/json');
+    req.end(payload);
   });
 }
 
-function check(name: string, r: Result): Result {
-  if (r.errors || r.non2xx || r.timeouts) {
-    throw new Error(`${name}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+async function started(name: string, args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    args.map((a) => a.replace('PORT', `${port}`)),
+    {
+      env,
+      // The server's log goes to a pipe that is read, as a container runtime reads it.
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  child.stdout!.resume();
+  process.on('exit', () => child.exitCode === null && child.kill('SIGKILL'));
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    const ready = await call(port, '/readyz').then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) return { name, port, child };
+    if (Date.now() > until) throw new Error(`${name} did not become ready`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return r;
 }
 
-const fmt = (r: Result) =>
-  `${Math.round(r.requests.average).toString().padStart(6)} req/s  p50 ${r.latency.p50.toFixed(1)} ms  p99 ${r.latency.p99.toFixed(1)} ms`;
+/** The default policy without the rules that ask registries (no registry answers here). */
+function policyFile(dir: string): string {
+  if (process.env.BENCH_POLICY) return process.env.BENCH_POLICY;
+  const doc = parseDocument(readFileSync(join(REPO, 'policies/default.yaml'), 'utf8'));
+  if (process.env.BENCH_REGISTRY_RULES !== 'on')
+    for (const rule of RULES) if (rule.needsRegistry) doc.setIn(['rules', rule.id, 'action'], 'off');
+  writeFileSync(join(dir, 'policy.yaml'), doc.toString());
+  return join(dir, 'policy.yaml');
+}
+
+/** user + system CPU seconds of a process (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident size now and at its peak, in MB (Linux /proc). */
+function rss(pid: number): { now: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)![1]) / 1024;
+  return { now: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+async function saturate(server: Server, paths: readonly string[], seconds = SECONDS) {
+  const before = cpuSeconds(server.child.pid!);
+  const r = await autocannon({
+    url: `https://127.0.0.1:${server.port}${paths[0]}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: paths.map((path) => ({
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      body,
+    })),
+  });
+  if (r.errors || r.non2xx || r.timeouts)
+    throw new Error(`${server.name}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts`);
+  const cpuUs = ((cpuSeconds(server.child.pid!) - before) / r.requests.total) * 1e6;
+  return { rate: r.requests.average, p99: r.latency.p99, cpuUs };
+}
+
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const path = (endpoint: Endpoint) => `/${endpoint}?timeout=10s`;
 
 async function main() {
   const main = join(REPO, 'dist/main.js');
@@ -140,135 +162,133 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'kube-hygiene-bench-'));
   const ca = generateCa();
   const leaf = generateServingCertificate({ ca, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-  const cert = join(dir, 'tls.crt');
-  const key = join(dir, 'tls.key');
-  writeFileSync(cert, leaf.certPem);
-  writeFileSync(key, leaf.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, 'tls.crt'), leaf.certPem);
+  writeFileSync(join(dir, 'tls.key'), leaf.keyPem, { mode: 0o600 });
+  const tls = ['--cert', join(dir, 'tls.crt'), '--key', join(dir, 'tls.key')];
+  // No cluster: neither a kubeconfig nor the in-cluster service account.
+  const { KUBECONFIG: _k, KUBERNETES_SERVICE_HOST: _h, ...env } = process.env;
+  // info level, as deployed: one log line per decision is part of the cost.
+  const serverArgs = (file: string) => [
+    ...[file, '--host', '127.0.0.1', '--port', 'PORT', '--metrics-port', '0', ...tls],
+    ...['--drain-delay', '0', '--policy', policyFile(dir)],
+  ];
+  const servers = [await started('kube-hygiene', serverArgs(main), { ...env, LOG_LEVEL: 'info' })];
+  if (process.env.BENCH_BEFORE)
+    servers.push(
+      await started(process.env.BENCH_BEFORE_NAME ?? 'before', serverArgs(process.env.BENCH_BEFORE), {
+        ...env,
+        LOG_LEVEL: 'info',
+      }),
+    );
+  const answer = await call(servers[0]!.port, path('mutate'), body);
+  const { patch } = (answer.json as { response: { patch?: string } }).response;
+  if (!patch) throw new Error(`${reviewFile} gets no patch from /mutate: the benchmark needs one`);
+  writeFileSync(join(dir, 'patch'), patch);
+  const bareArgs = [
+    '--import',
+    'tsx',
+    join(REPO, 'bench/bare-server.ts'),
+    'PORT',
+    ...tls.filter((_, i) => i % 2),
+  ];
+  const bare = await started('bare Fastify', [...bareArgs, join(dir, 'patch')], env);
+  servers.push(bare);
+  const [real] = servers as [Server];
 
-  const [realPort, metricsPort, barePort] = [await freePort(), await freePort(), await freePort()];
-  const policy = policyArgs();
-  // info level, as deployed: one log line per decision is part of the cost (written to /dev/null).
-  const real = spawn(
-    process.execPath,
-    [
-      main,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      `${realPort}`,
-      '--metrics-port',
-      `${metricsPort}`,
-      '--cert',
-      cert,
-      '--key',
-      key,
-      '--drain-delay',
-      '0',
-      ...policy,
-    ],
-    { stdio: 'ignore', env: { ...process.env, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' } },
+  console.log(
+    `server benchmark: TLS keep-alive, ${CONNECTIONS} connections, ${SECONDS} s phases, ${ROUNDS} rounds, ` +
+      `body ${reviewFile.slice(REPO.length)} (${body.length} bytes, patch ${patch.length} bytes base64), ` +
+      `registry rules ${process.env.BENCH_REGISTRY_RULES === 'on' ? 'on' : 'off'}, no cluster; load average ${load1()}`,
   );
-  const bare = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--bare', `${barePort}`, cert, key],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const stop = () => {
-    for (const child of [real, bare])
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  };
-  process.on('exit', stop);
-  let halfP99 = Infinity;
-  try {
-    await Promise.all([waitReady(realPort, real), waitReady(barePort, bare)]);
-    console.log(
-      `server benchmark: TLS keep-alive, ${CONNECTIONS} connections, ${SECONDS} s per phase, reviews ${REVIEWS.join(' + ')}, policy ${policy[1] ?? 'the embedded default'}`,
-    );
-    // Warm-up, discarded: kube-hygiene has far more code for the JIT to compile and a heap that
-    // is still growing for its first seconds under load (its first measured round used to come
-    // out a third below the others), so each server gets one whole phase first.
-    await load(realPort);
-    await load(barePort);
-    // A neighbour on the shared machine can slow one phase by a fifth: the phases alternate, each
-    // round gives a ratio, and the median round counts.
-    const reals: Result[] = [];
-    const bares: Result[] = [];
-    const cpu = { real: [] as number[], bare: [] as number[] };
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, port, child, results, costs] of [
-        ['kube-hygiene', realPort, real, reals, cpu.real],
-        ['bare', barePort, bare, bares, cpu.bare],
-      ] as const) {
-        const before = cpuSeconds(child.pid!);
-        const result = check(name, await load(port));
-        results.push(result);
-        costs.push(((cpuSeconds(child.pid!) - before) / result.requests.total) * 1e6);
+  // Warm-up, discarded: the JIT and a heap still growing in the first seconds.
+  for (const endpoint of ENDPOINTS) for (const s of servers) await saturate(s, [path(endpoint)]);
+
+  // Saturation, alternating: each round runs every server on each endpoint, the order turning.
+  const sat = new Map<string, { rate: number; p99: number; cpuUs: number }[]>();
+  const key = (s: Server, endpoint: string) => `${s.name} ${endpoint}`;
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? [...servers].reverse() : servers;
+    for (const endpoint of ENDPOINTS)
+      for (const s of order) {
+        const k = key(s, endpoint);
+        sat.set(k, [...(sat.get(k) ?? []), await saturate(s, [path(endpoint)])]);
       }
-    }
-    const ratios = reals.map((r, i) => r.requests.average / bares[i]!.requests.average);
-    const ratio = median(ratios);
-    const middle = ratios.indexOf(ratio);
-    const r = reals[middle]!;
-    const b = bares[middle]!;
-    console.log(`  kube-hygiene /validate  ${fmt(r)}`);
-    console.log(`  bare Fastify TLS        ${fmt(b)}`);
-    console.log(
-      `  throughput ratio ${ratio.toFixed(2)} (goal ≥ ${RATIO_GOAL}; median of ${ratios.map((x) => x.toFixed(2)).join(', ')})`,
-    );
-    // CPU time per request is what a shared machine's noise disturbs least.
-    const realCpu = median(cpu.real);
-    const bareCpu = median(cpu.bare);
-    console.log(
-      `  server CPU per request (median): kube-hygiene ${realCpu.toFixed(0)} µs, bare ${bareCpu.toFixed(0)} µs: ` +
-        `bare/kube-hygiene ${(bareCpu / realCpu).toFixed(2)} (the throughput ratio when CPU-bound)`,
-    );
-    const rate = Math.max(1, Math.floor(r.requests.average / 2));
-    const bareRate = Math.max(1, Math.floor(b.requests.average / 2));
-    // The bare server at its own half saturation shows what this machine (and the load
-    // generator sharing it) allows a server at that load: the floor under the p99 goal.
-    const halves: [string, number, number, string][] = [
-      ['kube-hygiene', realPort, rate, "half of kube-hygiene's saturation"],
-      ['bare        ', barePort, rate, "half of kube-hygiene's saturation"],
-      ['bare        ', barePort, bareRate, "half of bare's own saturation"],
-    ];
-    // The pacing client's first run pays its own warm-up; a discarded second of each phase keeps
-    // that out of whichever phase would come first. A pause of the shared machine can decide one
-    // 4-second p99, so each phase runs ROUNDS times, interleaved, and the median counts.
-    for (const [, port, paced] of halves)
-      await pacedLoad(port, '/validate?timeout=10s', bodies, paced, 1, CONNECTIONS);
-    const paced = halves.map(() => [] as PacedResult[]);
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, [name, port, at]] of halves.entries()) {
-        const h = await pacedLoad(port, '/validate?timeout=10s', bodies, at, SECONDS, CONNECTIONS);
-        if (h.errors || h.non2xx)
-          throw new Error(`${name} at half rate: ${h.errors} errors, ${h.non2xx} non-2xx`);
-        paced[i]!.push(h);
-      }
-    }
-    for (const [i, [name, port, at, what]] of halves.entries()) {
-      const runs = paced[i]!;
-      const p99 = median(runs.map((h) => h.p99));
-      console.log(
-        `  ${name} paced at ${at} req/s (${what}): ${Math.round(median(runs.map((h) => h.rate)))} req/s  ` +
-          `p50 ${median(runs.map((h) => h.p50)).toFixed(2)} ms  p99 ${p99.toFixed(2)} ms ` +
-          `(median of ${runs.map((h) => h.p99.toFixed(1)).join(', ')})`,
-      );
-      if (port === realPort) halfP99 = p99;
-    }
-    console.log(`  p99 goal at half saturation: < ${P99_GOAL_MS} ms`);
-    console.log('hostile bodies, in-process through Fastify (time the event loop is held per request):');
-    for (const line of await hostileTimings(leaf.certPem, leaf.keyPem, bodies[0]!)) console.log(line);
-    process.exitCode = ratio >= RATIO_GOAL && halfP99 < P99_GOAL_MS ? 0 : 1;
-  } finally {
-    stop();
   }
+  const failures: string[] = [];
+  const goal = (what: string, ok: boolean) => {
+    if (!ok) failures.push(what);
+    return verdict(ok);
+  };
+  console.log(`saturation (medians of ${ROUNDS} rounds; load average ${load1()}):`);
+  const halfRate: Record<string, number> = {};
+  for (const endpoint of ENDPOINTS) {
+    const bareRuns = sat.get(key(bare, endpoint))!;
+    for (const s of servers) {
+      const runs = sat.get(key(s, endpoint))!;
+      const rate = median(runs.map((r) => r.rate));
+      const line = `  /${endpoint.padEnd(8)} ${s.name.padEnd(13)} ${Math.round(rate).toString().padStart(6)} req/s  CPU ${median(runs.map((r) => r.cpuUs)).toFixed(0)} µs/request`;
+      if (s === bare) {
+        console.log(line);
+        continue;
+      }
+      const ratios = runs.map((r, i) => r.rate / bareRuns[i]!.rate);
+      const ratio = median(ratios);
+      const result = s === real ? `  ${goal(`/${endpoint} ratio`, ratio >= GOAL.ratio)}` : '';
+      console.log(
+        `${line}  ratio ${ratio.toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; goal ≥ ${GOAL.ratio})${result}`,
+      );
+      if (s === real) halfRate[endpoint] = Math.max(1, Math.floor(rate / 2));
+    }
+  }
+
+  // Paced at half of kube-hygiene's own saturation: every server at the same rate.
+  for (const endpoint of ENDPOINTS)
+    for (const s of servers)
+      await pacedLoad(s.port, path(endpoint), [body], halfRate[endpoint]!, 1, CONNECTIONS);
+  const paced = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? [...servers].reverse() : servers;
+    for (const endpoint of ENDPOINTS)
+      for (const s of order) {
+        const h = await pacedLoad(s.port, path(endpoint), [body], halfRate[endpoint]!, SECONDS, CONNECTIONS);
+        if (h.errors || h.non2xx) throw new Error(`${s.name} paced: ${h.errors} errors, ${h.non2xx} non-2xx`);
+        paced.set(key(s, endpoint), [...(paced.get(key(s, endpoint)) ?? []), h.p99]);
+      }
+  }
+  console.log(`p99 paced at half of kube-hygiene's saturation (medians; load average ${load1()}):`);
+  for (const endpoint of ENDPOINTS) {
+    const bareP99 = median(paced.get(key(bare, endpoint))!);
+    for (const s of servers) {
+      const runs = paced.get(key(s, endpoint))!;
+      const p99 = median(runs);
+      const factor = p99 / bareP99;
+      const line = `  /${endpoint.padEnd(8)} ${s.name.padEnd(13)} at ${halfRate[endpoint]} req/s  p99 ${p99.toFixed(2)} ms (rounds ${runs.map((x) => x.toFixed(2)).join(', ')})`;
+      if (s === bare) console.log(line);
+      else
+        console.log(
+          `${line}  ${factor.toFixed(2)}× bare (goal ≤ ${GOAL.p99Factor}×)` +
+            (s === real ? `  ${goal(`/${endpoint} p99`, factor <= GOAL.p99Factor)}` : ''),
+        );
+    }
+  }
+
+  // Resident size after a long saturation, both endpoints in turn.
+  console.log(`RSS after ${RSS_SECONDS} s at saturation, /validate and /mutate in turn:`);
+  for (const s of servers) {
+    await saturate(s, [path('validate'), path('mutate')], RSS_SECONDS);
+    const { now, peak } = rss(s.child.pid!);
+    const result = s === real ? `  (goal ≤ ${GOAL.rssMb} MB)  ${goal('RSS', now <= GOAL.rssMb)}` : '';
+    console.log(`  ${s.name.padEnd(13)} ${now.toFixed(0)} MB (peak ${peak.toFixed(0)} MB)${result}`);
+  }
+  console.log(`load average at the end: ${load1()}`);
+
+  if (!SHORT) {
+    console.log('hostile bodies, in-process through Fastify (time the event loop is held per request):');
+    for (const line of await hostileTimings(leaf.certPem, leaf.keyPem, body)) console.log(line);
+  }
+  console.log(failures.length ? `FAIL: ${failures.join(', ')}` : 'PASS: every goal met');
+  process.exitCode = failures.length ? 1 : 0;
+  for (const s of servers) s.child.kill('SIGTERM');
 }
 
-if (process.argv[2] === '--bare') {
-  const [port, cert, key] = process.argv.slice(3);
-  await serveBare(Number(port), readFileSync(cert!, 'utf8'), readFileSync(key!, 'utf8'));
-} else {
-  await main();
-}
+await main();

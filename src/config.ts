@@ -6,8 +6,8 @@ import { Ajv } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
 import { ErrorCode, HygieneError } from './errors.js';
 import { formatSchemaErrors } from './schema-errors.js';
-import type { ConnectionInputs } from './cluster/connection.js';
-import { WebhookKind, type WebhookConfigurationRef } from './cluster/webhook-ca-bundle.js';
+import type { ConnectionInputs } from './cluster/connection-source.js';
+import { WebhookKind, type WebhookConfigurationRef } from './cluster/webhook-ref.js';
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 const seconds = { type: 'number', minimum: 0, maximum: 3600 } as const;

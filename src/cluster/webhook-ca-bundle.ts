@@ -6,18 +6,9 @@
 import { AdmissionregistrationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { FIELD_MANAGER, apiFailure } from './certificate-objects.js';
 import { abortable, statusOf, withDeadline } from './deadline.js';
+import { WebhookKind, refText, type WebhookConfigurationRef } from './webhook-ref.js';
 
-export const WebhookKind = {
-  validating: 'validatingwebhookconfiguration',
-  mutating: 'mutatingwebhookconfiguration',
-} as const;
-export type WebhookKind = (typeof WebhookKind)[keyof typeof WebhookKind];
-
-/** `validatingwebhookconfiguration/NAME`, as kubectl names it. */
-export interface WebhookConfigurationRef {
-  readonly kind: WebhookKind;
-  readonly name: string;
-}
+export { WebhookKind, refText, type WebhookConfigurationRef } from './webhook-ref.js';
 
 export interface PublishResult {
   /** Every configuration now holds the bundle. */
@@ -35,8 +26,6 @@ interface Configuration {
   metadata?: { resourceVersion?: string };
   webhooks?: { clientConfig: { caBundle?: string } }[];
 }
-
-export const refText = (ref: WebhookConfigurationRef) => `${ref.kind}/${ref.name}`;
 
 export function caBundlePublisher(
   kc: KubeConfig,

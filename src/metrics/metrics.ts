@@ -1,7 +1,7 @@
 // The few metrics an operator alerts on, in a registry of their own (one per server, so tests
 // can build several). Labels stay low-cardinality: never object names or images.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { RequestCounter, RequestHistogram } from './request-counts.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestCounter } from './request-counts.js';
 import { VERSION } from '../version.js';
 
 // unchecked: let through without a decision (deadline passed, or the engine failed).
@@ -34,7 +34,7 @@ export type ConnectionClose = (typeof ConnectionClose)[keyof typeof ConnectionCl
 export interface Metrics {
   readonly registry: Registry;
   readonly admissionRequests: RequestCounter<'webhook' | 'kind' | 'operation' | 'decision'>;
-  readonly admissionDuration: RequestHistogram<'webhook'>;
+  readonly admissionDuration: Histogram<'webhook'>;
   readonly findings: RequestCounter<'rule' | 'action'>;
   readonly registryLookups: RequestCounter<'result'>;
   readonly cacheEntries: Gauge<'cache'>;
@@ -108,10 +108,10 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
   return {
     registry,
     admissionRequests,
-    admissionDuration: new RequestHistogram({
+    admissionDuration: new Histogram({
       name: 'kube_hygiene_admission_duration_seconds',
       help: 'Time from request received to response sent',
-      label: 'webhook',
+      labelNames: ['webhook'] as const,
       // The API server gives up at timeoutSeconds (5 in deploy/): buckets reach past it.
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,

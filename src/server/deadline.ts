@@ -12,17 +12,14 @@ const MARGIN_MS = 250;
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
-// A webhook's calls all carry its one timeoutSeconds: the last value read is kept.
-let lastRead: { readonly value: string; readonly ms: number | undefined } = { value: '', ms: undefined };
+const TIMEOUT = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
 
 /** `10s`, `500ms`, `1m` → milliseconds; undefined when absent or unreadable (then the default applies). */
 export function parseTimeout(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
-  if (value === lastRead.value) return lastRead.ms;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  const m = TIMEOUT.exec(value.trim());
   const ms = m ? Number(m[1]) * UNITS[m[2] ?? 's']! : 0;
-  lastRead = { value, ms: ms > 0 ? Math.min(ms, MAX_TIMEOUT_MS) : undefined };
-  return lastRead.ms;
+  return ms > 0 ? Math.min(ms, MAX_TIMEOUT_MS) : undefined;
 }
 
 /** How long the decision may take, out of the caller's timeout. */

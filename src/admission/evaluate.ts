@@ -8,10 +8,9 @@ import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite 
 import { parseImageReference, type ParseResult } from '../images/reference.js';
 import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
-import { Draft } from './draft.js';
+import { ObjectEdits } from './edits.js';
 import { limitPatch } from './patch-limit.js';
 import type { WorkBudget } from './work-budget.js';
-import type { JsonObject } from '../json.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup, PullCredentials, RegistryLookups } from '../images/image-lookup.js';
@@ -131,9 +130,8 @@ function ownerToFix(object: KubeObject, owner: { kind?: unknown; name?: unknown 
 
 // A class rather than an object literal: a literal with a getter is built slowly on every request.
 class Context implements RuleContext {
-  #draft: Draft | undefined;
-  /** The rule running now, and every rule that edited: the patch limit names them. */
-  running: RuleId | undefined;
+  #edits: ObjectEdits | undefined;
+  /** Every rule whose edits were kept: the patch limit names them. */
   readonly editors = new Set<RuleId>();
   constructor(
     readonly endpoint: Endpoint,
@@ -151,16 +149,21 @@ class Context implements RuleContext {
     return this.requestImages?.lookup();
   }
 
-  // Copies only what a mutating rule edits, and only on the mutating endpoint.
-  edit<T extends object = JsonObject>(pointer: string): T | undefined {
-    if (this.endpoint !== 'mutate') return undefined;
-    if (this.running) this.editors.add(this.running);
-    return (this.#draft ??= new Draft(this.object)).edit(pointer) as T | undefined;
+  // Made when a rule first asks: rules that only judge never pay for it.
+  get edits(): ObjectEdits {
+    return (this.#edits ??= new ObjectEdits(this.object));
   }
 
-  /** The edited object, if a rule edited. */
+  /** Ends a rule's transaction: keeps its edits when it finished, undoes them when it threw. */
+  settle(rule: RuleId, finished: boolean): void {
+    if (!this.#edits) return;
+    if (!finished) this.#edits.rollback();
+    else if (this.#edits.commit()) this.editors.add(rule);
+  }
+
+  /** The edited object, if a rule's kept edits changed it. */
   get edited(): KubeObject | undefined {
-    return this.#draft?.edited;
+    return this.#edits?.edited;
   }
 }
 
@@ -260,29 +263,34 @@ function runRules(
       const entry = rules[i]!;
       if (!judges(entry)) continue;
       if (work?.sliceSpent()) return work.pause().then(() => runFrom(i));
+      const { id } = entry.rule;
       let found: RuleFinding[] | Promise<RuleFinding[]>;
-      ctx.running = entry.rule.id;
       try {
         found = entry.rule.evaluate(ctx, entry.options);
       } catch (err) {
-        findings.push(brokenRule(entry.rule.id, err));
+        ctx.settle(id, false);
+        findings.push(brokenRule(id, err));
         continue;
       }
       if (found instanceof Promise) {
         return found.then(
           (settled) => {
+            ctx.settle(id, true);
             record(entry, settled, findings);
             return runFrom(i + 1);
           },
           (err: unknown) => {
-            findings.push(brokenRule(entry.rule.id, err));
+            ctx.settle(id, false);
+            findings.push(brokenRule(id, err));
             return runFrom(i + 1);
           },
         );
       }
+      ctx.settle(id, true);
       record(entry, found, findings);
     }
-    if (!ctx.edited) return { findings, patch: [] };
+    // The validating endpoint never patches: edits made there are dropped.
+    if (endpoint !== 'mutate' || !ctx.edited) return { findings, patch: [] };
     return work?.sliceSpent() ? work.pause().then(finish) : finish();
   };
   // Deriving the patch and measuring it are two steps: each walks every edited container.

@@ -1,6 +1,7 @@
-// The one place patches are derived. Mutating rules edit a copy of the admitted object; this
-// file compares the copy with the original and writes the RFC 6902 operations that turn one
-// into the other, so escaping and ordering are solved once for every rule.
+// The one place patches are derived. Mutating rules record edits (edits.ts), which copy the
+// nodes they change; this file compares the edited object with the original and writes the
+// RFC 6902 operations that turn one into the other, so escaping and ordering are solved once
+// for every rule.
 // - Keys are escaped per RFC 6901 (`~` → `~0`, `/` → `~1`): label and annotation keys such as
 //   `app.kubernetes.io/name` sit next to the paths rules patch.
 // - Objects are never replaced whole, only the members that changed, so fields this server
@@ -65,10 +66,10 @@ function diffValues(before: unknown, after: unknown, path: string, out: PatchOpe
   else if (!isDeepStrictEqual(before, after)) out.push({ op: 'replace', path, value: after });
 }
 
-/** The operations that turn `original` into `draft`; empty when the rules changed nothing. */
-export function derivePatch(original: unknown, draft: unknown): PatchOperation[] {
+/** The operations that turn `original` into `edited`; empty when the rules changed nothing. */
+export function derivePatch(original: unknown, edited: unknown): PatchOperation[] {
   const out: PatchOperation[] = [];
-  diffValues(original, draft, '', out);
+  diffValues(original, edited, '', out);
   return out;
 }
 

@@ -184,10 +184,9 @@ export default defineRule({
         });
       }
     }
-    // Edits last, after every lookup, so the draft never holds half a decision.
+    // Nothing to pin, nothing edited: the object is not copied at all.
     for (const { site, pin } of pins) {
-      const spec = ctx.edit<V1PodSpec>(site.path);
-      if (spec) for (const [label, values] of pin.labels) addNodePin(spec, label, values);
+      for (const [label, values] of pin.labels) addNodePin(ctx.edits, site.path, label, values);
     }
     return findings;
   },

@@ -15,12 +15,15 @@ import {
 } from '../fixtures/objects.js';
 import type { KubeObject } from '../../src/admission/workload.js';
 import type { AdmissionResponse } from '../../src/admission/review.js';
+import { deepFreeze } from '../fixtures/deep-freeze.js';
 
 const enforce = loadPolicyFile();
 const audit = parsePolicy('mode: audit\n', 'audit.yaml');
 
 async function answer(object: KubeObject, options: ReviewOptions = {}, policy: CompiledPolicy = enforce) {
-  const outcome: ReviewOutcome = await handleReview(reviewOf(object, options), 'validate', { policy });
+  const outcome: ReviewOutcome = await handleReview(deepFreeze(reviewOf(object, options)), 'validate', {
+    policy,
+  });
   if (outcome.statusCode !== 200) throw new Error(`expected 200, got 400: ${outcome.body.error.message}`);
   return outcome.body.response;
 }

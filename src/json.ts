@@ -31,3 +31,14 @@ export function pointerSteps(pointer: string): string[] {
     .split('/')
     .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
+
+/** The value a JSON pointer names inside `document`, or undefined when any step is missing. */
+export function valueAtPointer(document: unknown, pointer: string): unknown {
+  let node = document;
+  for (const token of pointerSteps(pointer)) {
+    if (Array.isArray(node)) node = /^(0|[1-9][0-9]*)$/.test(token) ? node[Number(token)] : undefined;
+    else if (isJsonObject(node)) node = Object.hasOwn(node, token) ? node[token] : undefined;
+    else return undefined;
+  }
+  return node;
+}

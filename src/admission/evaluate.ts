@@ -4,7 +4,7 @@
 // UPDATE ratchet can soften a rule's `deny` to `warn`, never the other way round.
 import type { V1Container } from '@kubernetes/client-node';
 import type { AdmissionRequest } from './review.js';
-import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite } from './workload.js';
+import { findPodSpecs, groupOf, isKubeObject, type KubeObject, type PodSpecSite } from '../kube/workload.js';
 import { parseImageReference, type ParseResult } from '../images/reference.js';
 import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';

@@ -10,7 +10,7 @@
 // - Entries appended to an array are added with `/-`, so the user's entries keep their places.
 // https://www.rfc-editor.org/rfc/rfc6902 https://www.rfc-editor.org/rfc/rfc6901
 import { isDeepStrictEqual } from 'node:util';
-import { escapePointerToken, isJsonObject, pointerSteps, type JsonObject } from '../json.js';
+import { escapePointerToken, isJsonObject, type JsonObject } from '../json.js';
 
 export type PatchOperation =
   | { readonly op: 'add'; readonly path: string; readonly value: unknown }
@@ -22,17 +22,6 @@ const member = (object: JsonObject, key: string): unknown =>
   Object.hasOwn(object, key) ? object[key] : undefined;
 
 export { escapePointerToken };
-
-/** The value a JSON pointer names inside `document`, or undefined when any step is missing. */
-export function valueAtPointer(document: unknown, pointer: string): unknown {
-  let node = document;
-  for (const token of pointerSteps(pointer)) {
-    if (Array.isArray(node)) node = /^(0|[1-9][0-9]*)$/.test(token) ? node[Number(token)] : undefined;
-    else if (isJsonObject(node)) node = member(node, token);
-    else return undefined;
-  }
-  return node;
-}
 
 function diffObjects(before: JsonObject, after: JsonObject, path: string, out: PatchOperation[]): void {
   for (const key of Object.keys(before)) {

@@ -6,7 +6,7 @@ import { handleReview, malformed } from '../admission/handle.js';
 import { policyFromOptions } from './policy-options.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { Endpoint } from '../rules/rule.js';
-import { registryRuleIds } from '../images/notices.js';
+import { registryRuleIds } from '../policy/registry-notices.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups, skippedText } from './registry-options.js';
 

@@ -6,7 +6,7 @@
 // The decisions are images/placement.ts and amd64-level.ts; reading and writing pins is node-pin.ts.
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
-import type { PodSpecSite } from '../admission/workload.js';
+import type { PodSpecSite } from '../kube/workload.js';
 import { displayImage } from '../images/reference.js';
 import type { ImageLookup } from '../images/image-lookup.js';
 import { LookupFailure } from '../images/registry/lookup-error.js';

@@ -6,7 +6,7 @@
 // https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
-import type { PodSpecSite } from '../admission/workload.js';
+import type { PodSpecSite } from '../kube/workload.js';
 import { hasControllerOwner } from './controller-owner.js';
 
 export const POD_IDENTITY_ANNOTATION = 'kube-hygiene.io/pod-identity';

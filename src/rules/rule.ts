@@ -4,7 +4,7 @@
 // applies mode, ratchet and controller downgrades in one place (admission/evaluate.ts).
 import type { V1Container } from '@kubernetes/client-node';
 import type { ParseResult } from '../images/reference.js';
-import type { PodSpecSite, KubeObject } from '../admission/workload.js';
+import type { PodSpecSite, KubeObject } from '../kube/workload.js';
 import type { RuleSettings } from '../policy/schema.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup } from '../images/image-lookup.js';

@@ -8,7 +8,7 @@ import { handleReview, type ReviewOutcome } from '../admission/handle.js';
 import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from '../admission/review.js';
 import type { EngineDeps, Evaluation } from '../admission/evaluate.js';
 import { DeadlinePassed, WorkBudget } from '../admission/work-budget.js';
-import { WORKLOAD_KINDS } from '../admission/workload.js';
+import { WORKLOAD_KINDS } from '../kube/workload.js';
 import { Decision, type Metrics } from '../metrics/metrics.js';
 import type { Endpoint } from '../rules/rule.js';
 import { LookupBudget } from '../images/lookup-budget.js';

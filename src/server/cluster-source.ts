@@ -3,7 +3,7 @@
 // nothing without a connection. Never waits for the API server: readiness does that, bounded.
 import type { Logger } from 'pino';
 import type { ConnectionSource } from '../cluster/connection.js';
-import { openCluster } from '../cluster/open.js';
+import { openCluster } from '../policy/open-cluster.js';
 import type { PullSecretReader } from '../cluster/pull-secrets.js';
 import type { ClusterView, ClusterViewOptions } from '../cluster/view.js';
 import type { Metrics } from '../metrics/metrics.js';

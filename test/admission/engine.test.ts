@@ -13,7 +13,7 @@ import {
   reviewOf,
   type ReviewOptions,
 } from '../fixtures/objects.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import type { AdmissionResponse } from '../../src/admission/review.js';
 import { deepFreeze } from '../fixtures/deep-freeze.js';
 

@@ -5,7 +5,7 @@ import t from 'tap';
 import { handleReview } from '../../src/admission/handle.js';
 import type { EngineDeps } from '../../src/admission/evaluate.js';
 import type { AdmissionResponse } from '../../src/admission/review.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
 import type { ClusterLookup, HpaLookup, TargetLookup } from '../../src/cluster/lookup.js';
 import { reviewOf, type ReviewOptions } from '../fixtures/objects.js';

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { handleReview } from '../../src/admission/handle.js';
 import type { AdmissionResponse } from '../../src/admission/review.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import type { CompiledPolicy } from '../../src/policy/compile.js';
 import { reviewOf, type ReviewOptions } from '../fixtures/objects.js';

@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { parsePolicy } from '../../src/policy/load.js';
 import { RegistryClient } from '../../src/images/registry/client.js';
 import { RegistryLookups } from '../../src/images/image-lookup.js';
-import { registryRuleNotices } from '../../src/images/notices.js';
+import { registryRuleNotices } from '../../src/policy/registry-notices.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import { MISSING } from '../harness/registry/seed.js';
 import { startFaultServer } from '../harness/registry/fault-server.js';

@@ -5,7 +5,7 @@ import jsonPatch from 'fast-json-patch';
 import { deepFreeze } from '../fixtures/deep-freeze.js';
 import { handleReview } from '../../src/admission/handle.js';
 import { requestFor, type RequestOptions } from '../../src/admission/object-request.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import type { Endpoint } from '../../src/rules/rule.js';
 import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
-// The layers of src/, each importing only those below it (docs/adr/003 and DESIGN describe them):
+// The layers of src/, each importing only those below it:
 //   server, cli → admission → policy → rules → images, cluster → kube, certs, metrics, src/*.ts
 // A zone names a folder (`target`) and what it must not import (`from`).
 const layer = (dir) => `./src/${dir}`;
@@ -26,6 +26,27 @@ const zones = Object.entries(above).flatMap(([target, forbidden]) =>
     message: `src/${target} sits below src/${from}: move what both need down (src/kube, src/json.ts) or the importing code up`,
   })),
 );
+
+// The shared files at the bottom read nothing above them (main.ts and config.ts sit at the top).
+const FOLDERS = [
+  'server',
+  'cli',
+  'admission',
+  'policy',
+  'rules',
+  'images',
+  'cluster',
+  'kube',
+  'certs',
+  'metrics',
+];
+for (const file of ['json.ts', 'errors.ts', 'schema-errors.ts', 'version.ts', 'sliced-json.ts']) {
+  zones.push({
+    target: `./src/${file}`,
+    from: FOLDERS.map(layer),
+    message: `src/${file} is shared by every layer: it must not import from one`,
+  });
+}
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tap/'] },

@@ -9,6 +9,7 @@ import { andThen } from './sync-or-promise.js';
 import { creatingController } from './creating-controller.js';
 import { RequestImages } from './rule-context.js';
 import { runRules } from './run-rules.js';
+import { subjectOf, type Subject } from './subject.js';
 import type { Endpoint, Finding } from '../rules/rule.js';
 
 export type { EngineDeps, Evaluation } from './engine-deps.js';
@@ -25,10 +26,11 @@ export function evaluateRequest(
   request: AdmissionRequest,
   endpoint: Endpoint,
   deps: EngineDeps,
+  subject: Subject = subjectOf(request),
 ): Evaluation | Promise<Evaluation> {
   const { policy } = deps;
   const object = request.operation === 'DELETE' ? request.oldObject : request.object;
-  const namespace = request.namespace ?? object?.metadata?.namespace ?? '';
+  const namespace = subject.namespace ?? '';
   const mode = deps.namespaceMode?.(namespace) ?? policy.mode;
   const skip = (skipped: string): Evaluation => ({
     findings: [],
@@ -44,7 +46,7 @@ export function evaluateRequest(
   if (!isKubeObject(object)) return skip(`${request.operation} carries no object`);
 
   const images = deps.registry && new RequestImages(deps.registry, namespace, deps);
-  return andThen(runRules(request, object, endpoint, deps, images), (run) => {
+  return andThen(runRules(request, object, namespace, endpoint, deps, images), (run) => {
     // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
     const { findings, patch } = run;
     if (!findings.some((f) => f.action === 'deny')) return { findings, mode, patch };
@@ -55,7 +57,7 @@ export function evaluateRequest(
       return { findings: findings.map((f) => soften(f, why)), mode, patch };
     }
     if (request.operation !== 'UPDATE' || !isKubeObject(request.oldObject)) return { findings, mode, patch };
-    const before = runRules(request, request.oldObject, endpoint, deps, images);
+    const before = runRules(request, request.oldObject, namespace, endpoint, deps, images);
     return andThen(before, ({ findings: old }): Evaluation => {
       const known = new Set(old.map((f) => `${f.rule}\0${f.subject ?? f.path}`));
       return {

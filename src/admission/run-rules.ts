@@ -51,6 +51,7 @@ const brokenRule = (id: Finding['rule'], err: unknown): Finding => ({
 export function runRules(
   request: AdmissionRequest,
   object: KubeObject,
+  namespace: string,
   endpoint: Endpoint,
   deps: EngineDeps,
   images: RequestImages | undefined,
@@ -62,7 +63,7 @@ export function runRules(
     endpoint,
     request.operation as Operation,
     kind,
-    request.namespace ?? object.metadata?.namespace ?? '',
+    namespace,
     object,
     podSpecs,
     listContainers(podSpecs, policy),

@@ -73,6 +73,6 @@ export async function review(args: string[]): Promise<number> {
     ...(registry && { registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   process.stdout.write(JSON.stringify(outcome.body, null, 2) + '\n');
-  if (outcome.statusCode !== 200) return 2;
+  if (!outcome.answered) return 2;
   return outcome.body.response.allowed ? 0 : 1;
 }

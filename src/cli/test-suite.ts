@@ -111,7 +111,7 @@ async function runCase(c: TestCase, policy: CompiledPolicy): Promise<string[]> {
     c.endpoint ?? 'validate',
     { policy },
   );
-  if (outcome.statusCode !== 200) return [`the review was refused: ${outcome.body.error.message}`];
+  if (!outcome.answered) return [`the review was refused: ${outcome.body.error.message}`];
   const { response } = outcome.body;
   const { findings } = outcome.evaluation;
   const failures: string[] = [];

@@ -16,7 +16,7 @@ const denyPolicy = parsePolicy('rules:\n  hpa-target:\n    action: deny\n', 'den
 
 async function answer(object: KubeObject, deps: Partial<EngineDeps>, options: ReviewOptions = {}) {
   const outcome = await handleReview(reviewOf(object, options), 'validate', { policy, ...deps });
-  if (outcome.statusCode !== 200) throw new Error(outcome.body.error.message);
+  if (!outcome.answered) throw new Error(outcome.body.error.message);
   return outcome.body.response;
 }
 const hpaWarnings = (r: AdmissionResponse) => (r.warnings ?? []).filter((w) => w.startsWith('[hpa-target]'));

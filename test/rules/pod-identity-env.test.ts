@@ -45,7 +45,7 @@ async function admit(object: KubeObject, { endpoint = 'mutate', policy = default
     request: requestFor(object, request),
   };
   const outcome = await handleReview(deepFreeze(structuredClone(review)), endpoint, { policy });
-  if (outcome.statusCode !== 200) throw new Error(outcome.body.error.message);
+  if (!outcome.answered) throw new Error(outcome.body.error.message);
   const { response } = outcome.body;
   const ops: jsonPatch.Operation[] = response.patch
     ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'))

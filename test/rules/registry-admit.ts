@@ -25,7 +25,7 @@ export async function admit(
     request: requestFor(object, request),
   };
   const outcome = await handleReview(deepFreeze(structuredClone(review)), endpoint, { ...deps, policy });
-  if (outcome.statusCode !== 200) throw new Error(outcome.body.error.message);
+  if (!outcome.answered) throw new Error(outcome.body.error.message);
   const { response } = outcome.body;
   const ops: jsonPatch.Operation[] = response.patch
     ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'))

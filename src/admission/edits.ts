@@ -30,6 +30,13 @@ function indexIn(array: readonly unknown[], token: string): number | undefined {
   return Number.isInteger(index) && String(index) === token && index < array.length ? index : undefined;
 }
 
+/** The steps of `at` followed by `keys`. */
+function stepsOf(at: string, keys: readonly string[]): string[] {
+  const steps = pointerSteps(at);
+  for (const key of keys) steps.push(key);
+  return steps;
+}
+
 /** A child of `node` by pointer token: own members only. */
 function childOf(node: Node, token: string): unknown {
   if (!Array.isArray(node)) return Object.hasOwn(node, token) ? node[token] : undefined;
@@ -39,8 +46,11 @@ function childOf(node: Node, token: string): unknown {
 
 function setChild(node: Node, token: string, value: unknown): void {
   if (Array.isArray(node)) node[Number(token)] = value;
-  // defineProperty, not assignment: a member named __proto__ must stay a member.
-  else Object.defineProperty(node, token, { value, writable: true, enumerable: true, configurable: true });
+  // defineProperty, not assignment: a member named __proto__ must stay a member. Only for that
+  // name: defining every new member that way turns the copy into a slow dictionary object.
+  else if (token === '__proto__') {
+    Object.defineProperty(node, token, { value, writable: true, enumerable: true, configurable: true });
+  } else node[token] = value;
 }
 
 export class ObjectEdits implements Edits {
@@ -75,7 +85,7 @@ export class ObjectEdits implements Edits {
 
   read(at: string, keys: readonly string[] = []): unknown {
     let node: unknown = this.#root;
-    for (const token of [...pointerSteps(at), ...keys]) {
+    for (const token of stepsOf(at, keys)) {
       if (!isNode(node)) return undefined;
       node = childOf(node, token);
     }
@@ -83,7 +93,7 @@ export class ObjectEdits implements Edits {
   }
 
   set(at: string, keys: readonly string[], value: unknown): void {
-    const steps = [...pointerSteps(at), ...keys];
+    const steps = stepsOf(at, keys);
     const token = steps.pop();
     if (token === undefined) throw new Error('cannot set the whole object: name a member to set');
     const parent = this.#writable(steps, 'object');
@@ -94,7 +104,7 @@ export class ObjectEdits implements Edits {
   }
 
   append(at: string, keys: readonly string[], value: unknown): void {
-    const steps = [...pointerSteps(at), ...keys];
+    const steps = stepsOf(at, keys);
     const array = this.#writable(steps, 'array');
     if (!Array.isArray(array)) {
       throw new Error(`cannot append to ${pointerOf(steps)}: it is an object, not an array`);

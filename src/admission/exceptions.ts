@@ -5,7 +5,7 @@
 // Only the validating endpoint: the mutating rules never deny, so an exception would have
 // nothing to turn into a warning there, and it is not a way to opt out of their edits.
 import type { Endpoint, Finding } from '../rules/rule.js';
-import type { KubeObject } from './workload.js';
+import type { KubeObject } from '../kube/workload.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { isExpired, type CompiledException } from '../policy/exceptions.js';
 import { parseImageReference, type ImageReference } from '../images/reference.js';

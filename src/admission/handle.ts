@@ -3,27 +3,33 @@
 import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from './review.js';
 import { andThen, evaluateRequest, type EngineDeps, type Evaluation } from './evaluate.js';
 import { respond } from './respond.js';
+import { subjectOf, type Subject } from './subject.js';
 import { encodePatch } from './patch.js';
 import { ErrorCode } from '../errors.js';
 import type { Endpoint } from '../rules/rule.js';
 
+/**
+ * The engine's answer, or a refusal of a review it cannot use. How either goes over the wire
+ * (status codes) is the caller's: the server's route, or `kube-hygiene review`.
+ */
 export type ReviewOutcome =
   | {
-      readonly statusCode: 200;
+      readonly answered: true;
       readonly body: AdmissionReviewResponse;
       readonly review: AdmissionReview;
       readonly evaluation: Evaluation;
+      readonly subject: Subject;
     }
-  | {
-      readonly statusCode: 400;
-      readonly body: {
-        readonly error: { readonly code: string; readonly message: string; readonly details: string[] };
-      };
-    };
+  | { readonly answered: false; readonly body: Refusal };
 
-export function malformed(details: string[]): ReviewOutcome {
+/** What is wrong with a review, as the body of the refusal. */
+export interface Refusal {
+  readonly error: { readonly code: string; readonly message: string; readonly details: string[] };
+}
+
+export function malformed(details: string[]): ReviewOutcome & { answered: false } {
   return {
-    statusCode: 400,
+    answered: false,
     body: {
       error: {
         code: ErrorCode.REVIEW_MALFORMED,
@@ -44,24 +50,21 @@ export function handleReview(
   if (problems.length) return malformed(problems);
   const review = body as AdmissionReview;
   const { request } = review;
-  return andThen(evaluateRequest(request, endpoint, deps), (evaluation): ReviewOutcome => {
-    const object = request.object ?? request.oldObject;
+  const subject = subjectOf(request);
+  return andThen(evaluateRequest(request, endpoint, deps, subject), (evaluation): ReviewOutcome => {
     const response = respond({
       uid: request.uid,
-      subject: {
-        kind: request.kind.kind,
-        namespace: request.namespace ?? object?.metadata?.namespace,
-        name: request.name || object?.metadata?.name || object?.metadata?.generateName,
-      },
+      subject,
       findings: evaluation.findings,
       // The API server rejects a validating webhook's answer that carries a patch.
       patch: endpoint === 'mutate' && evaluation.patch?.length ? encodePatch(evaluation.patch) : undefined,
     });
     return {
-      statusCode: 200,
+      answered: true,
       body: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response },
       review,
       evaluation,
+      subject,
     };
   });
 }

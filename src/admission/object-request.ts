@@ -2,7 +2,7 @@
 // person applies it, so offline verdicts are the webhook's verdicts.
 import { randomUUID } from 'node:crypto';
 import type { AdmissionRequest } from './review.js';
-import type { KubeObject } from './workload.js';
+import type { KubeObject } from '../kube/workload.js';
 import type { Operation } from '../rules/rule.js';
 
 export const OFFLINE_USER = 'kube-hygiene-offline';

@@ -1,6 +1,7 @@
-// The one place patches are derived. Mutating rules edit a copy of the admitted object; this
-// file compares the copy with the original and writes the RFC 6902 operations that turn one
-// into the other, so escaping and ordering are solved once for every rule.
+// The one place patches are derived. Mutating rules record edits (edits.ts), which copy the
+// nodes they change; this file compares the edited object with the original and writes the
+// RFC 6902 operations that turn one into the other, so escaping and ordering are solved once
+// for every rule.
 // - Keys are escaped per RFC 6901 (`~` → `~0`, `/` → `~1`): label and annotation keys such as
 //   `app.kubernetes.io/name` sit next to the paths rules patch.
 // - Objects are never replaced whole, only the members that changed, so fields this server
@@ -9,7 +10,7 @@
 // - Entries appended to an array are added with `/-`, so the user's entries keep their places.
 // https://www.rfc-editor.org/rfc/rfc6902 https://www.rfc-editor.org/rfc/rfc6901
 import { isDeepStrictEqual } from 'node:util';
-import { escapePointerToken, isJsonObject, pointerSteps, type JsonObject } from '../json.js';
+import { escapePointerToken, isJsonObject, type JsonObject } from '../json.js';
 
 export type PatchOperation =
   | { readonly op: 'add'; readonly path: string; readonly value: unknown }
@@ -21,17 +22,6 @@ const member = (object: JsonObject, key: string): unknown =>
   Object.hasOwn(object, key) ? object[key] : undefined;
 
 export { escapePointerToken };
-
-/** The value a JSON pointer names inside `document`, or undefined when any step is missing. */
-export function valueAtPointer(document: unknown, pointer: string): unknown {
-  let node = document;
-  for (const token of pointerSteps(pointer)) {
-    if (Array.isArray(node)) node = /^(0|[1-9][0-9]*)$/.test(token) ? node[Number(token)] : undefined;
-    else if (isJsonObject(node)) node = member(node, token);
-    else return undefined;
-  }
-  return node;
-}
 
 function diffObjects(before: JsonObject, after: JsonObject, path: string, out: PatchOperation[]): void {
   for (const key of Object.keys(before)) {
@@ -65,10 +55,10 @@ function diffValues(before: unknown, after: unknown, path: string, out: PatchOpe
   else if (!isDeepStrictEqual(before, after)) out.push({ op: 'replace', path, value: after });
 }
 
-/** The operations that turn `original` into `draft`; empty when the rules changed nothing. */
-export function derivePatch(original: unknown, draft: unknown): PatchOperation[] {
+/** The operations that turn `original` into `edited`; empty when the rules changed nothing. */
+export function derivePatch(original: unknown, edited: unknown): PatchOperation[] {
   const out: PatchOperation[] = [];
-  diffValues(original, draft, '', out);
+  diffValues(original, edited, '', out);
   return out;
 }
 

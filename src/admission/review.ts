@@ -5,7 +5,7 @@
 import { Ajv } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
 import { formatSchemaErrors } from '../schema-errors.js';
-import type { KubeObject } from './workload.js';
+import type { KubeObject } from '../kube/workload.js';
 
 const gvk = {
   type: 'object',

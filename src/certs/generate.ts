@@ -14,10 +14,10 @@ import {
   readCa,
   spki,
   subjectKeyIdExtension,
+  KeyType,
 } from './x509.js';
 
-export const KeyType = { rsa2048: 'rsa-2048', ecdsaP256: 'ecdsa-p256' } as const;
-export type KeyType = (typeof KeyType)[keyof typeof KeyType];
+export { KeyType };
 
 export interface IssuedCertificate {
   readonly certPem: string;

@@ -3,7 +3,6 @@
 // a certificate; the rest are the pieces RFC 5280 asks for.
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import type { KeyType } from './generate.js';
 
 const { pki, asn1 } = forge;
 export type Asn1 = forge.asn1.Asn1;
@@ -16,6 +15,9 @@ export const CLOCK_SKEW_MS = 5 * 60_000;
 const OID = { sha256WithRSA: '1.2.840.113549.1.1.11', ecdsaWithSHA256: '1.2.840.10045.4.3.2' } as const;
 const { UNIVERSAL, CONTEXT_SPECIFIC } = asn1.Class;
 const T = asn1.Type;
+
+export const KeyType = { rsa2048: 'rsa-2048', ecdsaP256: 'ecdsa-p256' } as const;
+export type KeyType = (typeof KeyType)[keyof typeof KeyType];
 
 export function newKeyPair(type: KeyType): { privateKey: KeyObject; publicKey: KeyObject } {
   return type === 'ecdsa-p256'

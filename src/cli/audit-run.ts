@@ -5,7 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { evaluateRequest } from '../admission/evaluate.js';
 import { requestFor } from '../admission/object-request.js';
-import type { KubeObject } from '../admission/workload.js';
+import type { KubeObject } from '../kube/workload.js';
 import { DirectReads } from '../cluster/direct-reads.js';
 import { findOrphanedHpas, type OrphanReport } from '../cluster/orphans.js';
 import { AUDITED_RESOURCES, scanCluster, type AuditedResource } from '../cluster/scan.js';

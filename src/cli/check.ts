@@ -10,13 +10,13 @@ import { type CheckReport, type CheckResult } from './check-output.js';
 import { CHECK_FORMATS, formatCheckReport, type CheckFormat } from './check-formats.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
-import { clusterRuleNotices } from '../cluster/notices.js';
+import { clusterRuleNotices } from '../policy/cluster-notices.js';
 
 // `check` judges files, never a live cluster: the cluster rules say so and point to `audit`.
 const OFFLINE = { kind: 'none', reason: 'check judges files offline' } as const;
 const OFFLINE_REMEDY = 'kube-hygiene audit judges what a live cluster holds';
 import type { RegistryLookups } from '../images/image-lookup.js';
-import { registryRuleIds } from '../images/notices.js';
+import { registryRuleIds } from '../policy/registry-notices.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups } from './registry-options.js';
 import { exceptionNotices } from '../policy/exceptions.js';

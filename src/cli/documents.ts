@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll, YAMLException } from 'js-yaml';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { isKubeObject, type KubeObject } from '../admission/workload.js';
+import { isKubeObject, type KubeObject } from '../kube/workload.js';
 import { pointerSteps } from '../json.js';
 import { helmSource } from './helm-source.js';
 import {

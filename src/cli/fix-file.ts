@@ -8,7 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CST, isScalar, LineCounter, Parser, parseAllDocuments, type Document, type Scalar } from 'yaml';
 import type { V1PodSpec } from '@kubernetes/client-node';
-import { findPodSpecs, groupOf, isKubeObject, type KubeObject } from '../admission/workload.js';
+import { findPodSpecs, groupOf, isKubeObject, type KubeObject } from '../kube/workload.js';
 import { pointerSteps } from '../json.js';
 import type { ImageLookup } from '../images/image-lookup.js';
 import type { CompiledPolicy } from '../policy/compile.js';

@@ -3,7 +3,7 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { evaluateRequest } from '../admission/evaluate.js';
 import { requestFor } from '../admission/object-request.js';
-import { isKubeObject, type KubeObject } from '../admission/workload.js';
+import { isKubeObject, type KubeObject } from '../kube/workload.js';
 import { pointerSteps } from '../json.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 

@@ -3,7 +3,7 @@
 // kind/namespace and object name; denials are its failure, warnings its system-out unless
 // warnings fail the run; input errors are testcases with an error. `test`: one testcase per
 // policy case, its differences as the failure.
-import type { CaseResult } from '../policy/test-suite.js';
+import type { CaseResult } from './test-suite.js';
 import type { ReadProblem } from './documents.js';
 import type { CheckFinding, CheckReport, CheckResult } from './check-output.js';
 import { findingLocation, resultFile } from './check-locations.js';

@@ -3,7 +3,7 @@
 import type { CompiledPolicy } from '../policy/compile.js';
 import { RegistryLookups } from '../images/image-lookup.js';
 import { RegistryClient } from '../images/registry/client.js';
-import { registryClientOptions } from '../images/registry/from-policy.js';
+import { registryClientOptions } from '../policy/registry-client-options.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 
 // Registry lookups of one document get this long in all, as a webhook request would.

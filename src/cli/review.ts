@@ -6,7 +6,7 @@ import { handleReview, malformed } from '../admission/handle.js';
 import { policyFromOptions } from './policy-options.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { Endpoint } from '../rules/rule.js';
-import { registryRuleIds } from '../images/notices.js';
+import { registryRuleIds } from '../policy/registry-notices.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups, skippedText } from './registry-options.js';
 
@@ -73,6 +73,6 @@ export async function review(args: string[]): Promise<number> {
     ...(registry && { registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   process.stdout.write(JSON.stringify(outcome.body, null, 2) + '\n');
-  if (outcome.statusCode !== 200) return 2;
+  if (!outcome.answered) return 2;
   return outcome.body.response.allowed ? 0 : 1;
 }

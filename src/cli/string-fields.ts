@@ -3,7 +3,7 @@
 // ObjectMeta.metadata.annotations of type string`. These are the fields people fill with free text
 // (labels, annotations, env values, arguments, ConfigMap data); enum fields (`restartPolicy`) and
 // kinds the API server does not define (custom resources) are not listed: docs/kubectl-yaml.md.
-import { findPodSpecs, groupOf, type KubeObject } from '../admission/workload.js';
+import { findPodSpecs, groupOf, type KubeObject } from '../kube/workload.js';
 import { isJsonObject, pointerSteps } from '../json.js';
 
 /** `*` stands for any key of a map or any item of a list. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { expandPaths, type ReadProblem } from './documents.js';
-import { runSuite, type CaseResult } from '../policy/test-suite.js';
+import { runSuite, type CaseResult } from './test-suite.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import { testCasesJunit } from './junit.js';
 

@@ -11,7 +11,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { KubeObject } from '../admission/workload.js';
+import type { KubeObject } from '../kube/workload.js';
 import { abortable, withDeadline } from './deadline.js';
 import { describeApiError } from './informer.js';
 

@@ -4,7 +4,6 @@
 // fight the rewritten image on every sync.
 import { defineRule, type ContainerSite, type RuleFinding } from './rule.js';
 import { displayImage } from '../images/reference.js';
-import type { V1Container } from '@kubernetes/client-node';
 
 export default defineRule({
   id: 'image-digest',
@@ -41,8 +40,7 @@ export default defineRule({
       }
     });
     for (const { path, image } of pinned) {
-      const container = ctx.edit<V1Container>(path);
-      if (container) container.image = image;
+      ctx.edits.replace(path, ['image'], image);
     }
     return findings;
   },

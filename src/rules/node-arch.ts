@@ -6,7 +6,7 @@
 // The decisions are images/placement.ts and amd64-level.ts; reading and writing pins is node-pin.ts.
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
-import type { PodSpecSite } from '../admission/workload.js';
+import type { PodSpecSite } from '../kube/workload.js';
 import { displayImage } from '../images/reference.js';
 import type { ImageLookup } from '../images/image-lookup.js';
 import { LookupFailure } from '../images/registry/lookup-error.js';
@@ -184,10 +184,9 @@ export default defineRule({
         });
       }
     }
-    // Edits last, after every lookup, so the draft never holds half a decision.
+    // Nothing to pin, nothing edited: the object is not copied at all.
     for (const { site, pin } of pins) {
-      const spec = ctx.edit<V1PodSpec>(site.path);
-      if (spec) for (const [label, values] of pin.labels) addNodePin(spec, label, values);
+      for (const [label, values] of pin.labels) addNodePin(ctx.edits, site.path, label, values);
     }
     return findings;
   },

@@ -6,6 +6,7 @@
 import type { V1NodeSelectorTerm, V1PodSpec } from '@kubernetes/client-node';
 import { isJsonObject } from '../json.js';
 import type { NodePin } from '../images/placement.js';
+import type { Edits } from './rule.js';
 
 export const ARCH_LABEL = 'kubernetes.io/arch';
 export const OS_LABEL = 'kubernetes.io/os';
@@ -63,28 +64,34 @@ export function readNodePin(spec: V1PodSpec, label: string): NodePin {
 }
 
 /**
- * Restricts `spec` to nodes whose `label` is one of `values`: one value as a nodeSelector
- * entry, several as an `In` expression added to every required term (or a new term).
+ * Restricts the pod spec at `specPath` to nodes whose `label` is one of `values`: one value as
+ * a nodeSelector entry, several as an `In` expression added to every required term (or a new
+ * term).
  */
-export function addNodePin(spec: V1PodSpec, label: string, values: readonly string[]): void {
+export function addNodePin(edits: Edits, specPath: string, label: string, values: readonly string[]): void {
   if (values.length === 1) {
-    spec.nodeSelector = {
-      ...(isJsonObject(spec.nodeSelector) ? spec.nodeSelector : {}),
-      [label]: values[0]!,
-    };
+    const selector = edits.read(specPath, ['nodeSelector']);
+    // A selector that is not a map is replaced by one: the API server would refuse it anyway.
+    if (selector === undefined || selector === null || isJsonObject(selector)) {
+      edits.set(specPath, ['nodeSelector', label], values[0]!);
+    } else edits.set(specPath, ['nodeSelector'], { [label]: values[0]! });
     return;
   }
-  const expression = { key: label, operator: 'In', values: [...values] };
-  spec.affinity ??= {};
-  spec.affinity.nodeAffinity ??= {};
-  const node = spec.affinity.nodeAffinity;
-  node.requiredDuringSchedulingIgnoredDuringExecution ??= { nodeSelectorTerms: [] };
-  const required = node.requiredDuringSchedulingIgnoredDuringExecution;
-  if (!Array.isArray(required.nodeSelectorTerms)) required.nodeSelectorTerms = [];
-  const terms = required.nodeSelectorTerms.filter(isJsonObject) as V1NodeSelectorTerm[];
-  if (terms.length === 0) required.nodeSelectorTerms.push({ matchExpressions: [expression] });
-  for (const term of terms) {
-    if (!Array.isArray(term.matchExpressions)) term.matchExpressions = [];
-    term.matchExpressions.push({ ...expression, values: [...values] });
+  const expression = () => ({ key: label, operator: 'In', values: [...values] });
+  const required = ['affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution'];
+  const termsAt = [...required, 'nodeSelectorTerms'];
+  const terms = edits.read(specPath, termsAt);
+  if (!Array.isArray(terms)) {
+    edits.set(specPath, termsAt, [{ matchExpressions: [expression()] }]);
+    return;
   }
+  let added = 0;
+  terms.forEach((term: unknown, i) => {
+    if (!isJsonObject(term)) return;
+    const at = [...termsAt, String(i), 'matchExpressions'];
+    if (!Array.isArray(term.matchExpressions)) edits.set(specPath, at, []);
+    edits.append(specPath, at, expression());
+    added++;
+  });
+  if (added === 0) edits.append(specPath, termsAt, { matchExpressions: [expression()] });
 }

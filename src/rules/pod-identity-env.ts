@@ -6,7 +6,7 @@
 // https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
-import type { PodSpecSite } from '../admission/workload.js';
+import type { PodSpecSite } from '../kube/workload.js';
 import { hasControllerOwner } from './controller-owner.js';
 
 export const POD_IDENTITY_ANNOTATION = 'kube-hygiene.io/pod-identity';
@@ -95,11 +95,11 @@ interface Injection {
 
 function inject(ctx: RuleContext, injections: readonly Injection[]): void {
   for (const { site, vars } of injections) {
-    const container = ctx.edit<V1Container>(site.path);
-    if (!container) return; // the validating endpoint: nothing is edited there
-    container.env ??= [];
     for (const name of vars) {
-      container.env.push({ name, valueFrom: { fieldRef: { fieldPath: IDENTITY_VARS[name] } } });
+      ctx.edits.append(site.path, ['env'], {
+        name,
+        valueFrom: { fieldRef: { fieldPath: IDENTITY_VARS[name] } },
+      });
     }
   }
 }
@@ -163,7 +163,6 @@ export default defineRule({
       if (ctx.endpoint === 'validate') findings.push(preview(site, injections));
       else edits.push(...injections);
     }
-    // Edits last, after everything that could fail, so the draft never holds half a change.
     if (edits.length) inject(ctx, edits);
     return findings;
   },

@@ -4,7 +4,7 @@
 // applies mode, ratchet and controller downgrades in one place (admission/evaluate.ts).
 import type { V1Container } from '@kubernetes/client-node';
 import type { ImageReference, ParseResult } from '../images/reference.js';
-import type { PodSpecSite, KubeObject } from '../admission/workload.js';
+import type { PodSpecSite, KubeObject } from '../kube/workload.js';
 import type { RuleSettings } from '../policy/schema.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup } from '../images/image-lookup.js';
@@ -58,6 +58,24 @@ export interface ContainerSite {
   readonly exempt: boolean;
 }
 
+/**
+ * Changes to the admitted object. Each takes `at`, a JSON pointer the engine built (a path from
+ * `containers` or `podSpecs`), and `keys`, the member names (or array indexes) below it, given
+ * as they are: never escaped. Reads see the rule's own edits and every earlier rule's. A write
+ * copies only the nodes on its path; a rule that throws has all its edits undone. A value handed
+ * to a write becomes the object's: do not change it afterwards.
+ */
+export interface Edits {
+  /** The current value there, undefined when there is none; never to be changed in place. */
+  read(at: string, keys?: readonly string[]): unknown;
+  /** Sets a member (or an existing array entry), creating missing or null parents as objects. */
+  set(at: string, keys: readonly string[], value: unknown): void;
+  /** Appends to an array (the patch says `/-`), creating it and its parents when missing or null. */
+  append(at: string, keys: readonly string[], value: unknown): void;
+  /** Replaces a scalar that is there with another scalar. */
+  replace(at: string, keys: readonly string[], value: unknown): void;
+}
+
 export interface RuleContext {
   readonly endpoint: Endpoint;
   readonly operation: Operation;
@@ -68,13 +86,11 @@ export interface RuleContext {
   readonly podSpecs: readonly PodSpecSite[];
   readonly containers: readonly ContainerSite[];
   /**
-   * The node at a JSON pointer (a path from `containers` or `podSpecs`) in the copy mutating
-   * rules edit, the rule's to change in any way; undefined on the validating endpoint, or when
-   * the pointer names no object or array. Only the nodes asked for are copied (the nodes above
-   * them one level each), so rules that only judge never pay, and an edit costs what it touches.
-   * The engine derives the response's patch from the copy (admission/patch.ts).
+   * The edits this rule makes to the admitted object (the engine derives the response's patch
+   * from them, admission/patch.ts). Only the mutating endpoint patches: edits made on the
+   * validating endpoint are dropped.
    */
-  edit<T extends object = Record<string, unknown>>(pointer: string): T | undefined;
+  readonly edits: Edits;
   /** What the cluster holds, when there is a connection; rules that need it judge nothing without it. */
   readonly cluster?: ClusterLookup;
   /** Image registries, under the request's deadline, when lookups are on; rules that need them judge nothing without. */

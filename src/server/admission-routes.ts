@@ -8,7 +8,8 @@ import { handleReview, type ReviewOutcome } from '../admission/handle.js';
 import { checkReview, type AdmissionReview, type AdmissionReviewResponse } from '../admission/review.js';
 import type { EngineDeps, Evaluation } from '../admission/evaluate.js';
 import { DeadlinePassed, WorkBudget } from '../admission/work-budget.js';
-import { WORKLOAD_KINDS } from '../admission/workload.js';
+import { WORKLOAD_KINDS } from '../kube/workload.js';
+import { subjectOf, type Subject } from '../admission/subject.js';
 import { Decision, type Metrics } from '../metrics/metrics.js';
 import type { Endpoint } from '../rules/rule.js';
 import { LookupBudget } from '../images/lookup-budget.js';
@@ -135,8 +136,12 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
 
     let body: AdmissionReviewResponse;
     let evaluation: Evaluation | undefined;
-    if (answered.unchecked) body = answered.outcome;
-    else if (answered.outcome.statusCode === 400) {
+    let subject: Subject;
+    if (answered.unchecked) {
+      body = answered.outcome;
+      subject = subjectOf(review.request);
+    } else if (!answered.outcome.answered) {
+      // The review is refused: every 4xx is this route's to send.
       const { error } = answered.outcome.body;
       metrics.admissionRequests.inc({ webhook: endpoint, kind: '', operation: '', decision: Decision.error });
       log.warn(
@@ -145,13 +150,14 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
       );
       return reply.code(400).send(answered.outcome.body);
     } else {
-      ({ body, evaluation } = answered.outcome);
+      ({ body, evaluation, subject } = answered.outcome);
     }
+    const { kind, namespace, name } = subject;
     const { request } = review;
     const decision = answered.unchecked ? Decision.unchecked : decisionOf(body, evaluation);
     metrics.admissionRequests.inc({
       webhook: endpoint,
-      kind: kindLabel(request.kind.kind),
+      kind: kindLabel(kind),
       operation: request.operation,
       decision,
     });
@@ -160,9 +166,9 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     logDecision({
       webhook: endpoint,
       uid: request.uid,
-      kind: request.kind.kind,
-      namespace: request.namespace ?? object?.metadata?.namespace,
-      name: request.name || object?.metadata?.name || object?.metadata?.generateName,
+      kind,
+      namespace,
+      name,
       operation: request.operation,
       user: request.userInfo?.username,
       dryRun: request.dryRun ?? false,

@@ -3,7 +3,7 @@
 // nothing without a connection. Never waits for the API server: readiness does that, bounded.
 import type { Logger } from 'pino';
 import type { ConnectionSource } from '../cluster/connection-source.js';
-import { clusterRuleNotices } from '../cluster/notices.js';
+import { clusterRuleNotices } from '../policy/cluster-notices.js';
 import type { PullSecretReader } from '../cluster/pull-secrets.js';
 import type { ClusterView, ClusterViewOptions } from '../cluster/view.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -34,7 +34,7 @@ export async function openClusterSource(
   }
   // The Kubernetes client is loaded here, only with a cluster to connect to: it alone would
   // add about 77 MB to the resident size of a server that has none.
-  const { openCluster } = await import('../cluster/open.js');
+  const { openCluster } = await import('../policy/open-cluster.js');
   // Pull secrets follow the live policy, so a reload can turn them off or on.
   const { view, pullSecrets } = openCluster(source, policy.current(), viewOptions, {
     enabled: () => policy.current().policy.registryLookup.pullSecrets,

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { RegistryLookups, type LookupResult } from '../images/image-lookup.js';
 import { LookupFailure } from '../images/registry/lookup-error.js';
 import { RegistryClient } from '../images/registry/client.js';
-import { registryClientOptions } from '../images/registry/from-policy.js';
+import { registryClientOptions } from '../policy/registry-client-options.js';
 import type { Resolver } from '../images/registry/guarded-lookup.js';
 
 const LOOKUP_RESULTS: readonly LookupResult[] = ['cached', 'ok', ...Object.values(LookupFailure)];

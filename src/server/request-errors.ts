@@ -1,5 +1,5 @@
 // Requests that never reach the engine: too large, not JSON, not JSON at all. Each gets the
-// same JSON error shape the engine's 400 uses, with a code, never Fastify's default page.
+// same JSON error shape a refused review gets, with a code, never Fastify's default page.
 import type { FastifyError } from 'fastify';
 import { malformed } from '../admission/handle.js';
 import { ErrorCode } from '../errors.js';
@@ -17,8 +17,7 @@ const reply = (statusCode: number, code: ErrorCode, message: string): ErrorReply
 });
 
 function notReview(detail: string): ErrorReply {
-  const outcome = malformed([detail]);
-  return { statusCode: 400, body: outcome.body as ErrorReply['body'] };
+  return { statusCode: 400, body: malformed([detail]).body };
 }
 
 export function describeRequestError(

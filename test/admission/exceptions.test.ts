@@ -9,7 +9,7 @@ import { exceptionNotices } from '../../src/policy/exceptions.js';
 import { RULES } from '../../src/rules/index.js';
 import { defineRule, type Endpoint } from '../../src/rules/rule.js';
 import type { Clock } from '../../src/admission/exceptions.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import {
   GOOD_IMAGE,
   SPRAWL_IMAGE,
@@ -56,7 +56,7 @@ async function answer(policy: CompiledPolicy, object: KubeObject, o: Options = {
     clock: o.clock ?? BEFORE,
     ...(o.used && { exceptionsUsed: o.used }),
   });
-  if (outcome.statusCode !== 200) throw new Error(outcome.body.error.message);
+  if (!outcome.answered) throw new Error(outcome.body.error.message);
   return outcome.body.response;
 }
 

@@ -14,7 +14,7 @@ const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 async function answer(kind: LargeKind, containers: number, endpoint: 'validate' | 'mutate') {
   const review = largeReview(kind, containers);
   const outcome = await handleReview(structuredClone(review), endpoint, { policy });
-  if (outcome.statusCode !== 200) throw new Error('refused');
+  if (!outcome.answered) throw new Error('refused');
   return { review, response: outcome.body.response, size: bytes(JSON.stringify(outcome.body)) };
 }
 

@@ -8,9 +8,9 @@ import {
   derivePatch,
   encodePatch,
   escapePointerToken,
-  valueAtPointer,
   type PatchOperation,
 } from '../../src/admission/patch.js';
+import { valueAtPointer } from '../../src/json.js';
 
 type Doc = Record<string, unknown>;
 

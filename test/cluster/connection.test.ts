@@ -1,8 +1,8 @@
 // Where the cluster is found, what happens when it is not, and what the user is told.
 import t from 'tap';
 import { chooseConnection, loadKubeConfig } from '../../src/cluster/connection.js';
-import { openCluster } from '../../src/cluster/open.js';
-import { clusterRuleNotices } from '../../src/cluster/notices.js';
+import { openCluster } from '../../src/policy/open-cluster.js';
+import { clusterRuleNotices } from '../../src/policy/cluster-notices.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
 import { ErrorCode, HygieneError } from '../../src/errors.js';
 import { startApiServer } from '../harness/apiserver/server.js';

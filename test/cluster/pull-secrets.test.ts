@@ -10,7 +10,7 @@ import type { StoredObject } from '../harness/apiserver/store.js';
 import { createPullSecretReader } from '../../src/cluster/pull-secrets.js';
 import { kubeConfigFor } from './fixtures.js';
 import { writeKubeconfig } from '../harness/apiserver/kubeconfig.js';
-import { openCluster } from '../../src/cluster/open.js';
+import { openCluster } from '../../src/policy/open-cluster.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
 import { LookupBudget } from '../../src/images/lookup-budget.js';
 

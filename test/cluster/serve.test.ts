@@ -7,7 +7,7 @@ import { startTestServer } from '../harness/server.js';
 import { startApiWithKubeconfig } from '../harness/apiserver/kubeconfig.js';
 import { reviewOf } from '../fixtures/objects.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { readConfig } from '../../src/config.js';
 import { ErrorCode, HygieneError } from '../../src/errors.js';
 import { assertEventually, hpa, namespace, workload } from './fixtures.js';

@@ -5,7 +5,7 @@ import t from 'tap';
 import { startTestServer } from '../harness/server.js';
 import { reviewOf } from '../fixtures/objects.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { assertEventually, hpa, namespace, standInWithView, workload } from './fixtures.js';
 
 const { api, view } = await standInWithView(

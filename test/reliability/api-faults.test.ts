@@ -10,7 +10,7 @@ import { startTestServer } from '../harness/server.js';
 import { startApiWithKubeconfig } from '../harness/apiserver/kubeconfig.js';
 import { reviewOf } from '../fixtures/objects.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { assertEventually, hpa, namespace, workload } from '../cluster/fixtures.js';
 import { startLoad, type Outcome } from './review-load.js';
 

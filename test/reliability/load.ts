@@ -3,7 +3,7 @@
 import https from 'node:https';
 import jsonPatch from 'fast-json-patch';
 import { requestFor } from '../../src/admission/object-request.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import { request } from '../harness/tls.js';
 import type { TestServer } from '../harness/server.js';

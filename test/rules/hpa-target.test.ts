@@ -5,7 +5,7 @@ import t from 'tap';
 import { handleReview } from '../../src/admission/handle.js';
 import type { EngineDeps } from '../../src/admission/evaluate.js';
 import type { AdmissionResponse } from '../../src/admission/review.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
 import type { ClusterLookup, HpaLookup, TargetLookup } from '../../src/cluster/lookup.js';
 import { reviewOf, type ReviewOptions } from '../fixtures/objects.js';
@@ -16,7 +16,7 @@ const denyPolicy = parsePolicy('rules:\n  hpa-target:\n    action: deny\n', 'den
 
 async function answer(object: KubeObject, deps: Partial<EngineDeps>, options: ReviewOptions = {}) {
   const outcome = await handleReview(reviewOf(object, options), 'validate', { policy, ...deps });
-  if (outcome.statusCode !== 200) throw new Error(outcome.body.error.message);
+  if (!outcome.answered) throw new Error(outcome.body.error.message);
   return outcome.body.response;
 }
 const hpaWarnings = (r: AdmissionResponse) => (r.warnings ?? []).filter((w) => w.startsWith('[hpa-target]'));

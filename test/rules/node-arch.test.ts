@@ -6,11 +6,13 @@ import t, { type Test } from 'tap';
 import { parsePolicy } from '../../src/policy/load.js';
 import { RegistryClient } from '../../src/images/registry/client.js';
 import { RegistryLookups } from '../../src/images/image-lookup.js';
-import { registryRuleNotices } from '../../src/images/notices.js';
+import { registryRuleNotices } from '../../src/policy/registry-notices.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import { MISSING } from '../harness/registry/seed.js';
 import { startFaultServer } from '../harness/registry/fault-server.js';
 import { admit, deployment, pod } from './registry-admit.js';
+import { compilePolicy } from '../../src/policy/compile.js';
+import nodeArch from '../../src/rules/node-arch.js';
 
 const seeded = await startSeededRegistry(AuthMode.plain);
 t.teardown(seeded.stop);
@@ -94,6 +96,26 @@ t.test('several shared architectures: required affinity in every term, or a new 
       values: ['amd64', 'arm64'],
     });
   }
+});
+
+t.test('nothing to pin: the rule never asks to edit, so nothing is copied', async (t) => {
+  let asked = 0;
+  // node-arch as it is, looking at its context through a window that counts asks for edits.
+  const counted = {
+    ...nodeArch,
+    evaluate(ctx: Parameters<typeof nodeArch.evaluate>[0], options: unknown) {
+      const window = new Proxy(ctx, {
+        get: (target, key) => (key === 'edits' && asked++, Reflect.get(target, key, target)),
+      });
+      return nodeArch.evaluate(window, options as never);
+    },
+  } as typeof nodeArch;
+  const only = compilePolicy(policy.policy, [counted]);
+  const pinned = pod([c('api', AMD64)], { nodeSelector: { 'kubernetes.io/arch': 'amd64' } });
+  t.same((await admit(pinned, { policy: only, deps })).ops, []);
+  t.equal(asked, 0, 'a pod already pinned');
+  t.same((await admit(pod([c('api', AMD64)]), { policy: only, deps })).ops.length, 1);
+  t.equal(asked, 1, 'a pod to pin asks, once');
 });
 
 t.test('init containers constrain; ephemeral containers do not', async (t) => {

@@ -1,11 +1,11 @@
 // pod-identity-env through handleReview, as the API server sees it: every patch is decoded
 // from the AdmissionReview response and applied with a real RFC 6902 implementation.
 import t from 'tap';
-import type { V1ObjectMeta } from '@kubernetes/client-node';
 import jsonPatch from 'fast-json-patch';
+import { deepFreeze } from '../fixtures/deep-freeze.js';
 import { handleReview } from '../../src/admission/handle.js';
 import { requestFor, type RequestOptions } from '../../src/admission/object-request.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import type { Endpoint } from '../../src/rules/rule.js';
 import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
@@ -44,8 +44,8 @@ async function admit(object: KubeObject, { endpoint = 'mutate', policy = default
     kind: 'AdmissionReview',
     request: requestFor(object, request),
   };
-  const outcome = await handleReview(structuredClone(review), endpoint, { policy });
-  if (outcome.statusCode !== 200) throw new Error(outcome.body.error.message);
+  const outcome = await handleReview(deepFreeze(structuredClone(review)), endpoint, { policy });
+  if (!outcome.answered) throw new Error(outcome.body.error.message);
   const { response } = outcome.body;
   const ops: jsonPatch.Operation[] = response.patch
     ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'))
@@ -273,8 +273,8 @@ t.test('keys with / and ~ next to the patched paths come through the whole pipel
     ...podIdentityEnv,
     evaluate(...[ctx, options]: Parameters<typeof podIdentityEnv.evaluate>) {
       const out = podIdentityEnv.evaluate(ctx, options);
-      const meta = ctx.edit<V1ObjectMeta>('/metadata')!;
-      meta.annotations = { ...meta.annotations, 'example.com/a~b': 'y', 'kube-hygiene.io/env~1': 'added' };
+      ctx.edits.set('/metadata', ['annotations', 'example.com/a~b'], 'y');
+      ctx.edits.set('/metadata', ['annotations', 'kube-hygiene.io/env~1'], 'added');
       return out;
     },
   };
@@ -309,4 +309,32 @@ t.test('a template of 5,000 sidecars: the preview names a few and counts the res
     preview,
     '[pod-identity-env] pods will get POD_NAME, POD_NAMESPACE in containers c1, c2, c3, c4, c5, c6, c7, c8 and 4991 more (downward API); to opt out, annotate the pod template kube-hygiene.io/pod-identity: "off"',
   );
+});
+
+t.test('a rule that throws after editing leaves no operation; the rules after it still run', async (t) => {
+  const breaking = {
+    ...podIdentityEnv,
+    id: 'image-tag',
+    endpoints: ['mutate'],
+    evaluate(ctx: Parameters<typeof podIdentityEnv.evaluate>[0]): never {
+      ctx.edits.set('/metadata', ['labels', 'half-made'], 'yes');
+      ctx.edits.append('/spec/containers/1', ['env'], { name: 'HALF', value: 'made' });
+      throw new Error('lost its way');
+    },
+  } as unknown as typeof podIdentityEnv;
+  // The breaking rule runs first, pod-identity-env after it.
+  const policy = compilePolicy(defaults.policy, [breaking, podIdentityEnv]);
+  const { response, ops, patched } = await admit(pod([c('app'), c('sidecar')]), { policy });
+  t.equal(response.allowed, true);
+  t.ok(
+    response.warnings?.some((w) => w.includes('rule image-tag could not check this object (lost its way)')),
+    'the failure is said',
+  );
+  t.strictSame(
+    ops,
+    [{ op: 'add', path: '/spec/containers/1/env', value: [POD_NAME, POD_NAMESPACE] }],
+    'nothing of the broken rule in the patch',
+  );
+  t.strictSame(envs(patched).sidecar, [POD_NAME, POD_NAMESPACE], 'the later rule still edited');
+  t.equal(patched.metadata!.labels, undefined);
 });

@@ -1,9 +1,10 @@
 // Admitting objects through handleReview with registry lookups against a real registry, as
 // the server does: every patch is decoded from the response and applied with fast-json-patch.
 import jsonPatch from 'fast-json-patch';
+import { deepFreeze } from '../fixtures/deep-freeze.js';
 import { handleReview } from '../../src/admission/handle.js';
 import { requestFor, type RequestOptions } from '../../src/admission/object-request.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import type { EngineDeps } from '../../src/admission/evaluate.js';
 import type { Endpoint } from '../../src/rules/rule.js';
 import type { CompiledPolicy } from '../../src/policy/compile.js';
@@ -23,8 +24,8 @@ export async function admit(
     kind: 'AdmissionReview',
     request: requestFor(object, request),
   };
-  const outcome = await handleReview(structuredClone(review), endpoint, { ...deps, policy });
-  if (outcome.statusCode !== 200) throw new Error(outcome.body.error.message);
+  const outcome = await handleReview(deepFreeze(structuredClone(review)), endpoint, { ...deps, policy });
+  if (!outcome.answered) throw new Error(outcome.body.error.message);
   const { response } = outcome.body;
   const ops: jsonPatch.Operation[] = response.patch
     ? JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'))

@@ -3,7 +3,7 @@
 import t, { type Test } from 'tap';
 import jsonPatch from 'fast-json-patch';
 import { requestFor } from '../../src/admission/object-request.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { startTestServer } from '../harness/server.js';
 
 const server = await startTestServer();

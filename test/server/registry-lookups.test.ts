@@ -6,7 +6,7 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import jsonPatch from 'fast-json-patch';
 import { requestFor } from '../../src/admission/object-request.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import { startFaultServer } from '../harness/registry/fault-server.js';

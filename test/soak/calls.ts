@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requestFor } from '../../src/admission/object-request.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
-import type { KubeObject } from '../../src/admission/workload.js';
+import type { KubeObject } from '../../src/kube/workload.js';
 import { REPO } from '../harness/server-process.js';
 import { hpa, workload } from '../cluster/fixtures.js';
 

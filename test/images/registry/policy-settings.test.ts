@@ -8,7 +8,7 @@ import { ErrorCode, HygieneError } from '../../../src/errors.js';
 import { formatPlatform, resolvePlatforms } from '../../../src/images/platforms.js';
 import { parseImageReference } from '../../../src/images/reference.js';
 import { RegistryClient } from '../../../src/images/registry/client.js';
-import { registryClientOptions } from '../../../src/images/registry/from-policy.js';
+import { registryClientOptions } from '../../../src/policy/registry-client-options.js';
 import { LookupFailure } from '../../../src/images/registry/lookup-error.js';
 import { parsePolicy } from '../../../src/policy/load.js';
 import { startFaultServer } from '../../harness/registry/fault-server.js';

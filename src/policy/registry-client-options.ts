@@ -1,9 +1,9 @@
 // The policy's `registries` and `registryLookup` sections as registry client options. One
 // client per loaded policy: its caches and back-off state are shared by every request.
-import type { Policy } from '../../policy/schema.js';
-import type { RegistryClientOptions } from './client-options.js';
-import { loadDockerConfig } from './credentials.js';
-import type { Resolver } from './guarded-lookup.js';
+import type { Policy } from './schema.js';
+import type { RegistryClientOptions } from '../images/registry/client-options.js';
+import { loadDockerConfig } from '../images/registry/credentials.js';
+import type { Resolver } from '../images/registry/guarded-lookup.js';
 
 export function registryClientOptions(policy: Policy, resolver?: Resolver): RegistryClientOptions {
   const lookup = policy.registryLookup;

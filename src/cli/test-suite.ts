@@ -7,9 +7,9 @@ import { Ajv } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
 import jsonPatch from 'fast-json-patch';
 import { handleReview } from '../admission/handle.js';
-import type { KubeObject } from '../admission/workload.js';
-import { loadPolicyFile, policyFromValue } from './load.js';
-import type { CompiledPolicy } from './compile.js';
+import type { KubeObject } from '../kube/workload.js';
+import { loadPolicyFile, policyFromValue } from '../policy/load.js';
+import type { CompiledPolicy } from '../policy/compile.js';
 import { formatSchemaErrors } from '../schema-errors.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import { requestFor } from '../admission/object-request.js';
@@ -123,7 +123,7 @@ async function runCase(c: TestCase, policy: CompiledPolicy): Promise<string[]> {
     c.endpoint ?? 'validate',
     { policy, ...(now && { clock: () => now }) },
   );
-  if (outcome.statusCode !== 200) return [`the review was refused: ${outcome.body.error.message}`];
+  if (!outcome.answered) return [`the review was refused: ${outcome.body.error.message}`];
   const { response } = outcome.body;
   const { findings } = outcome.evaluation;
   const failures: string[] = [];

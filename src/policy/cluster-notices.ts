@@ -1,8 +1,8 @@
 // Without a cluster connection, rules that judge against the cluster are off. That is said
 // once, where a person will read it (the server's start-up log, the top of `check` output),
 // never as a warning on every admitted object.
-import type { CompiledPolicy } from '../policy/compile.js';
-import type { ConnectionSource } from './connection.js';
+import type { CompiledPolicy } from './compile.js';
+import type { ConnectionSource } from '../cluster/connection.js';
 
 const CONNECT = 'pass --kubeconfig or run in a cluster to turn it on';
 

@@ -1,11 +1,15 @@
 // From a connection source to what the engine takes: the cluster lookup, the namespace mode and
 // the pods' pull-secret credentials, or nothing (with the notices saying which rules are off)
 // when there is no cluster.
-import type { CompiledPolicy } from '../policy/compile.js';
-import { loadKubeConfig, type ConnectionSource } from './connection.js';
-import { clusterRuleNotices } from './notices.js';
-import { createPullSecretReader, type PullSecretOptions, type PullSecretReader } from './pull-secrets.js';
-import { ClusterView, type ClusterViewOptions } from './view.js';
+import type { CompiledPolicy } from './compile.js';
+import { loadKubeConfig, type ConnectionSource } from '../cluster/connection.js';
+import { clusterRuleNotices } from './cluster-notices.js';
+import {
+  createPullSecretReader,
+  type PullSecretOptions,
+  type PullSecretReader,
+} from '../cluster/pull-secrets.js';
+import { ClusterView, type ClusterViewOptions } from '../cluster/view.js';
 
 export interface OpenedCluster {
   /** Undefined without a connection. Pass as EngineDeps.cluster and `namespaceMode: view.namespaceMode`. */

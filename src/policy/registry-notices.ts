@@ -1,7 +1,7 @@
 // Without registry lookups, rules that ask registries are off. That is said once, where a
 // person will read it (the server's start-up log, the summary of `check`), never as a
 // warning on every admitted object.
-import type { CompiledPolicy } from '../policy/compile.js';
+import type { CompiledPolicy } from './compile.js';
 
 /** Ids of the active rules that need registry lookups. */
 export function registryRuleIds(policy: CompiledPolicy): string[] {

@@ -3,16 +3,15 @@
 // (`npm run generate`), so they can never disagree. Every property has a default: an empty file
 // is the default policy.
 import type { FromSchema } from 'json-schema-to-ts';
-import { RULES } from '../rules/index.js';
-import type { Rule } from '../rules/rule.js';
+import { RULES, type RULE_DEFINITIONS } from '../rules/index.js';
 import type { SettingsSchema } from '../rules/settings.js';
 
 // Each rule owns its `rules.<id>` schema (rules/<id>.ts); the policy's `rules` assembles them in
 // the order rules/index.ts lists them.
-type ListedRule = (typeof RULES)[number];
+type ListedRule = (typeof RULE_DEFINITIONS)[number];
 type RuleSchemas = { readonly [R in ListedRule as R['id']]: R['settings'] };
 const ruleSchemas: Record<string, SettingsSchema> = {};
-for (const rule of RULES as readonly Rule[]) ruleSchemas[rule.id] = rule.settings;
+for (const rule of RULES) ruleSchemas[rule.id] = rule.settings;
 
 export const policySchema = {
   $id: 'https://kube-hygiene.io/schemas/policy-v1.json',

@@ -1,5 +1,6 @@
 // Every rule, in the order findings are reported and their settings appear in the policy.
 // Adding a rule: CONTRIBUTING.md, "Adding a rule".
+import type { Rule } from './rule.js';
 import imageRegistry from './image-registry.js';
 import imageTag from './image-tag.js';
 import imagePullPolicy from './image-pull-policy.js';
@@ -9,7 +10,8 @@ import nodeArch from './node-arch.js';
 import imageExists from './image-exists.js';
 import imageDigest from './image-digest.js';
 
-export const RULES = [
+/** Every rule with its literal id and settings schema: policy/schema.ts types the policy from them. */
+export const RULE_DEFINITIONS = [
   imageRegistry,
   imageTag,
   imagePullPolicy,
@@ -19,3 +21,6 @@ export const RULES = [
   imageExists,
   imageDigest,
 ] as const;
+
+/** The same rules, as the engine runs them. */
+export const RULES: readonly Rule[] = RULE_DEFINITIONS;

@@ -9,6 +9,7 @@ import hpaTarget from './hpa-target.js';
 import nodeArch from './node-arch.js';
 import imageExists from './image-exists.js';
 import imageDigest from './image-digest.js';
+import resourceRequests from './resource-requests.js';
 
 /** Every rule with its literal id and settings schema: policy/schema.ts types the policy from them. */
 export const RULE_DEFINITIONS = [
@@ -20,6 +21,7 @@ export const RULE_DEFINITIONS = [
   nodeArch,
   imageExists,
   imageDigest,
+  resourceRequests,
 ] as const;
 
 /** The same rules, as the engine runs them. */

@@ -30,7 +30,10 @@ t.test('every generated file is up to date', async (t) => {
   ])
     t.ok(files.has(required), `${required} is generated`);
   for (const [path, text] of files)
-    t.ok(readOrNone(join(REPO_ROOT, path)) === text, `${path} is stale: run \`${GENERATE_COMMAND}\``);
+    t.ok(
+      readOrNone(join(REPO_ROOT, path)) === text,
+      `${path} is up to date (when stale: run \`${GENERATE_COMMAND}\`)`,
+    );
 });
 
 /** A repository of one page, for the generator to fill in. */

@@ -17,7 +17,7 @@ const RESOURCES = [
 const has = (values: Record<string, unknown>, name: string) =>
   values[name] !== undefined && values[name] !== null;
 
-/** The container's requests, or an empty map when it has none it could add to. */
+/** The container's `resources.requests` map, when it has one. */
 function requestsOf(container: V1Container): Record<string, unknown> | undefined {
   const resources: unknown = container.resources;
   return isJsonObject(resources) && isJsonObject(resources.requests) ? resources.requests : undefined;

@@ -44,16 +44,20 @@ function ruleDescriptors(policy: CompiledPolicy, results: readonly CheckResult[]
     return {
       id: rule.id,
       name: rule.id,
-      shortDescription: { text: rule.description },
-      fullDescription: { text: rule.description },
+      // The rule's own docs (rules/<id>.ts), as the rules table and the default policy show them.
+      shortDescription: { text: plain(rule.docs.catches), markdown: rule.docs.catches },
+      fullDescription: { text: rule.docs.policy.join(' ') },
       help: {
-        text: `${rule.description} The policy sets rules.${rule.id}.action (deny, warn or off); it is ${action} here.`,
+        text: `${rule.docs.policy.join(' ')} The policy sets rules.${rule.id}.action (deny, warn or off); it is ${action} here.`,
       },
       defaultConfiguration: level ? { level } : { enabled: false },
       properties: { tags: ['kubernetes'] },
     };
   });
 }
+
+/** Markdown's inline code marks dropped, for viewers that show text only. */
+const plain = (markdown: string) => markdown.replaceAll('`', '');
 
 function locations(result: CheckResult, finding: CheckFinding, cwd: string) {
   const where = findingLocation(result, finding.path);

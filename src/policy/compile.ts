@@ -2,7 +2,7 @@
 // options, built once per policy load and shared by every request.
 import { createHash } from 'node:crypto';
 import type { Policy, RuleAction } from './schema.js';
-import type { Rule, RuleId } from '../rules/rule.js';
+import type { Rule } from '../rules/rule.js';
 import { RULES } from '../rules/index.js';
 import { compileImageGlobs, type ImageMatcher } from '../images/image-glob.js';
 import { compileExceptions, type CompiledException } from './exceptions.js';
@@ -30,7 +30,7 @@ export interface CompiledPolicy {
 export function compilePolicy(policy: Policy, rules: readonly Rule[] = RULES): CompiledPolicy {
   const configured: ConfiguredRule[] = [];
   for (const rule of rules) {
-    const settings = policy.rules[rule.id as RuleId] as { action: RuleAction };
+    const settings = (policy.rules as Readonly<Record<string, { action: RuleAction }>>)[rule.id]!;
     if (settings.action === 'off') continue;
     configured.push({ rule, action: settings.action, options: rule.configure(settings as never) });
   }

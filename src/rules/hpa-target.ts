@@ -2,6 +2,7 @@
 // applied), the HPA silently does nothing. Judged against the live cluster; only a warning by
 // default, because Helm and `kubectl apply -f dir/` may create the HPA before its target.
 import { defineRule, type RuleContext, type RuleFinding } from './rule.js';
+import { actionSetting } from './settings.js';
 import {
   TargetState,
   WATCHED_TARGET_KINDS,
@@ -80,8 +81,27 @@ async function orphanWarnings(ctx: RuleContext, cluster: ClusterLookup): Promise
 
 export default defineRule({
   id: 'hpa-target',
-  description:
-    'An HPA must scale an object that exists; deleting what an HPA scales leaves the HPA orphaned.',
+  settings: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: { action: actionSetting('warn') },
+    description: 'judged against the live cluster; off when there is no cluster connection',
+  },
+  docs: {
+    catches:
+      'an HPA whose `scaleTargetRef` does not exist; deleting the target of an HPA (needs a cluster connection)',
+    policy: [
+      "An HPA's scaleTargetRef must name a Deployment, StatefulSet, ReplicaSet (or a custom",
+      'resource with a /scale subresource) that exists in its namespace; deleting one an HPA',
+      'scales warns "HPA ns/name will be left targeting nothing" (never denied). Needs a cluster',
+      'connection (in-cluster or --kubeconfig); without one the rule is off and says so.',
+      'warn by default: Helm and `kubectl apply -f dir/` may create the HPA before its target.',
+    ],
+    settings: {
+      action: { inline: 'deny | warn | off', meaning: '`deny`, `warn` or `off` (API errors only ever warn)' },
+    },
+  },
   operations: ['CREATE', 'UPDATE', 'DELETE'],
   needsCluster: true,
   configure: () => undefined,

@@ -7,7 +7,30 @@ import { displayImage } from '../images/reference.js';
 
 export default defineRule({
   id: 'image-digest',
-  description: 'Pods run the digest their tag names at admission (repo:tag@sha256:…).',
+  settings: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description: 'pin repo:tag to repo:tag@sha256:… on Pod CREATE, as resolved at admission',
+    properties: {
+      action: {
+        type: 'string',
+        enum: ['warn', 'off'],
+        default: 'off',
+        description: 'warn pins Pods (and warns when a tag cannot be resolved); off leaves images alone',
+      },
+    },
+  },
+  docs: {
+    catches:
+      'pins `repo:tag` to `repo:tag@sha256:…` on Pod CREATE, as resolved at admission; never on templates',
+    policy: [
+      'Pods get repo:tag@sha256:... as the tag resolves at admission, so every replica runs the',
+      'same bits even if the tag moves. Pod CREATE only, never workload templates (GitOps tools',
+      'would fight it).',
+    ],
+    settings: { action: { inline: 'warn | off', meaning: '`warn` (pin Pods to digests) or `off`' } },
+  },
   endpoints: ['mutate'],
   operations: ['CREATE'],
   needsRegistry: true,

@@ -3,12 +3,28 @@
 // pushed". Only that: a registry that cannot be reached, refuses us or times out says nothing
 // about the image, so it is never reported as missing.
 import { defineRule, type RuleFinding } from './rule.js';
+import { actionSetting } from './settings.js';
 import { displayImage } from '../images/reference.js';
 import { LookupFailure } from '../images/registry/lookup-error.js';
 
 export default defineRule({
   id: 'image-exists',
-  description: 'The image is in its registry (the tag or digest was pushed).',
+  settings: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    description: 'the registry says the tag or digest was never pushed',
+    properties: { action: actionSetting('warn') },
+  },
+  docs: {
+    catches:
+      'the registry says the tag or digest was never pushed (404); an unreachable registry is never "missing"',
+    policy: [
+      'The registry says the tag or digest was never pushed (404 / MANIFEST_UNKNOWN): "image X is',
+      'not in the registry (was it pushed?)". An unreachable registry is never reported as missing.',
+    ],
+    settings: { action: { inline: 'deny | warn | off', meaning: '`deny`, `warn` or `off`' } },
+  },
   needsRegistry: true,
   configure: () => ({}),
   async evaluate(ctx) {

@@ -1,11 +1,22 @@
 // `imagePullPolicy: Never` runs only where the image already sits in the node's cache:
 // usually the one node that built it.
 import { defineRule } from './rule.js';
+import { actionSetting } from './settings.js';
 import { displayImage } from '../images/reference.js';
 
 export default defineRule({
   id: 'image-pull-policy',
-  description: 'imagePullPolicy: Never means the image only exists on the node that built it.',
+  settings: {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: { action: actionSetting('warn') },
+  },
+  docs: {
+    catches: '`imagePullPolicy: Never`: the image exists only where it was built',
+    policy: ['imagePullPolicy: Never starts only on nodes that already hold the image.'],
+    settings: { action: { inline: 'deny | warn | off', meaning: '`deny`, `warn` or `off`' } },
+  },
   configure: () => undefined,
   evaluate(ctx) {
     return ctx.containers

@@ -1,6 +1,8 @@
 // An image without a registry host resolves to Docker Hub on every node: when it was built
 // locally, only the node that built it has it, and every other node sits in ImagePullBackOff.
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineRule } from './rule.js';
+import { actionSetting } from './settings.js';
 import {
   matchesRegistryPrefix,
   parseRegistryPrefix,
@@ -84,10 +86,50 @@ function registryProblem(
 
 const problems = new ImageMemo<RegistryRules, string | null>();
 
+const settings = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    action: actionSetting('deny'),
+    allowedRegistries: {
+      type: 'array',
+      items: {
+        type: 'string',
+        minLength: 1,
+        pattern: '^[^\\s/*?]+(/[^\\s/*?@:]+)*$',
+        description:
+          'a registry host with an optional path prefix, without wildcards (ghcr.io/acme admits ghcr.io/acme/api and everything else under it)',
+      },
+      default: [],
+      description: 'host[:port][/path-prefix]; empty means any registry, as long as one is named',
+    },
+  },
+} as const;
+type Settings = FromSchema<typeof settings>;
+
 export default defineRule({
   id: 'image-registry',
-  description: 'Images are valid references that name their registry host (optionally one of an allow-list).',
-  configure: (settings): RegistryRules => ({ allowed: settings.allowedRegistries.map(parseRegistryPrefix) }),
+  settings,
+  docs: {
+    catches:
+      'an image that names no registry host (`nginx`, `team/app:v1`), or that is not a valid reference at all; optionally one outside `allowedRegistries`',
+    policy: ['The image must be a valid reference that names its registry host.'],
+    settings: {
+      action: { inline: 'deny | warn | off', meaning: '`deny`, `warn` or `off`' },
+      allowedRegistries: {
+        above: [
+          'host[:port][/path-prefix], matched on path boundaries ("ghcr.io/acme" does not admit',
+          '"ghcr.io/acme-evil/app"). Empty: any registry, as long as one is named.',
+        ],
+        meaning:
+          '`host[:port][/path-prefix]` entries, matched on path boundaries (`ghcr.io/acme` admits `ghcr.io/acme/api`, never `ghcr.io/acme-evil/api`); no wildcards; empty: any named registry',
+      },
+    },
+  },
+  configure: (settings: Settings): RegistryRules => ({
+    allowed: settings.allowedRegistries.map(parseRegistryPrefix),
+  }),
   acceptsImage: (ref, rules) => ref.explicitRegistry && allowedBy(ref, rules),
   evaluate(ctx, rules) {
     // One policy per options object, so what the memo holds stays true for these options.

@@ -1,6 +1,5 @@
-// Every rule, in the order findings are reported. Adding a rule: a file here, one line below,
-// its settings in policy/schema.ts and policies/default.yaml, its cases under policies/tests/,
-// and its row in the README.
+// Every rule, in the order findings are reported and their settings appear in the policy.
+// Adding a rule: CONTRIBUTING.md, "Adding a rule".
 import type { Rule } from './rule.js';
 import imageRegistry from './image-registry.js';
 import imageTag from './image-tag.js';
@@ -10,8 +9,10 @@ import hpaTarget from './hpa-target.js';
 import nodeArch from './node-arch.js';
 import imageExists from './image-exists.js';
 import imageDigest from './image-digest.js';
+import resourceRequests from './resource-requests.js';
 
-export const RULES: readonly Rule[] = [
+/** Every rule with its literal id and settings schema: policy/schema.ts types the policy from them. */
+export const RULE_DEFINITIONS = [
   imageRegistry,
   imageTag,
   imagePullPolicy,
@@ -20,4 +21,8 @@ export const RULES: readonly Rule[] = [
   nodeArch,
   imageExists,
   imageDigest,
-];
+  resourceRequests,
+] as const;
+
+/** The same rules, as the engine runs them. */
+export const RULES: readonly Rule[] = RULE_DEFINITIONS;

@@ -4,8 +4,10 @@
 // for one, required node affinity for several), workload templates get a warning previewing
 // it (pod webhooks never run on a Deployment's dry run), and pods no node can run are denied.
 // The decisions are images/placement.ts and amd64-level.ts; reading and writing pins is node-pin.ts.
+import type { FromSchema } from 'json-schema-to-ts';
 import type { V1PodSpec } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
+import { actionSetting } from './settings.js';
 import type { PodSpecSite } from '../kube/workload.js';
 import { displayImage } from '../images/reference.js';
 import type { ImageLookup } from '../images/image-lookup.js';
@@ -134,13 +136,77 @@ function decide(
   return labels.length ? { labels, because } : undefined;
 }
 
+const settings = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'pin pods to the architectures (and OS) their images are built for, asked of each registry',
+  properties: {
+    action: actionSetting('deny'),
+    onLookupFailure: {
+      type: 'string',
+      enum: ['allow', 'deny'],
+      default: 'allow',
+      description:
+        'when a registry cannot answer (timeout, auth, blocked address): allow with a warning, or deny',
+    },
+    amd64LevelLabel: {
+      type: 'string',
+      default: '',
+      pattern: '^$|^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
+      description:
+        'node label holding the x86-64 level (v1..v4) of amd64 nodes; amd64-only pods whose images need v2+ are pinned to it. Empty: levels are not judged',
+    },
+  },
+} as const;
+type Settings = FromSchema<typeof settings>;
+
 export default defineRule({
   id: 'node-arch',
-  description: 'Pods are pinned to the architectures their images are built for.',
+  settings,
+  docs: {
+    catches:
+      'pins Pods to the architectures all their images share (registry lookup); denies pods no node can run and pins that contradict the images; previews the pin on templates',
+    policy: [
+      "Pods are pinned to the platforms their images are built for, asked of each image's registry",
+      '(see registries / registryLookup above). On Pod CREATE: one architecture every image shares',
+      '→ nodeSelector kubernetes.io/arch; several → required node affinity kubernetes.io/arch In',
+      '[...] added to every existing term; Windows-only images → kubernetes.io/os=windows too.',
+      'Workload templates get a warning previewing it ("pods will be pinned to',
+      'kubernetes.io/arch=amd64: image ... is linux/amd64 only"). Denied: images that share no',
+      'platform, and a pod whose own selector or affinity pins an architecture an image lacks.',
+      'Off when lookups are off (`check` without --resolve).',
+    ],
+    settings: {
+      action: {
+        inline: 'deny | warn | off (warn: denials become warnings; pods are still pinned)',
+        meaning: '`deny`, `warn` (denials become warnings; pods are still pinned) or `off`',
+      },
+      onLookupFailure: {
+        above: [
+          'A registry that cannot answer (timeout, auth, blocked address): allow, with a warning',
+          'saying why and no pin; or deny the pod.',
+        ],
+        inline: 'allow | deny',
+        meaning: 'a registry that cannot answer: `allow` (no pin, a warning) or `deny`',
+      },
+      amd64LevelLabel: {
+        above: [
+          'Node label holding the x86-64 micro-architecture level (v1..v4, the highest the CPU',
+          'supports) of amd64 nodes, set by your node provisioning (no standard label exists). When',
+          'set, a pod that runs only on amd64 and whose images are built only for amd64 v2/v3/v4',
+          '(index entries with platform.variant) is pinned to nodes whose label is that level or',
+          "higher. '' = levels are not judged.",
+        ],
+        meaning:
+          "node label holding amd64 nodes' x86-64 level (`v1`…`v4`); set, amd64-only pods are pinned to the level their images need",
+      },
+    },
+  },
   endpoints: ['validate', 'mutate'],
   operations: ['CREATE', 'UPDATE'],
   needsRegistry: true,
-  configure: (settings): Options => ({
+  configure: (settings: Settings): Options => ({
     denyOnLookupFailure: settings.onLookupFailure === 'deny',
     amd64LevelLabel: settings.amd64LevelLabel || undefined,
   }),

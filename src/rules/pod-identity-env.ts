@@ -4,6 +4,7 @@
 // later); workload templates get a warning previewing it on the validating endpoint, and the
 // variables themselves only with `mutateTemplates` (GitOps tools would report drift).
 // https://kubernetes.io/docs/tasks/inject-data-application/environment-variable-expose-pod-information/
+import type { FromSchema } from 'json-schema-to-ts';
 import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import { defineRule, type ContainerSite, type RuleContext, type RuleFinding } from './rule.js';
 import type { PodSpecSite } from '../kube/workload.js';
@@ -127,12 +128,67 @@ function preview(site: PodSpecSite, injections: readonly Injection[]): RuleFindi
   };
 }
 
+const settings = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    action: {
+      type: 'string',
+      enum: ['warn', 'off'],
+      default: 'warn',
+      description: 'warn injects (and previews on templates); off leaves containers alone',
+    },
+    containers: {
+      type: 'string',
+      enum: ['sidecars', 'all'],
+      default: 'sidecars',
+      description: 'sidecars: every container but the main one, plus native sidecars; all: every container',
+    },
+    mutateTemplates: {
+      type: 'boolean',
+      default: false,
+      description: 'also write the variables into workload templates (GitOps tools will report drift)',
+    },
+  },
+} as const;
+type Settings = FromSchema<typeof settings>;
+
 export default defineRule({
   id: 'pod-identity-env',
-  description: 'Sidecars get POD_NAME and POD_NAMESPACE from the downward API when they lack them.',
+  settings,
+  docs: {
+    catches:
+      'sidecars without `POD_NAME` / `POD_NAMESPACE`: adds them (downward API) to Pods, previews it on templates; never overwrites',
+    policy: [
+      'Sidecars get POD_NAME and POD_NAMESPACE (downward API) when they lack them; a variable of',
+      'that name is never overwritten. Pods are patched on CREATE; workload templates get a',
+      'warning previewing it. Per pod: annotation kube-hygiene.io/pod-identity with',
+      'sidecars | all | "off" | a comma-separated list of container names (quote "off": kubectl',
+      'reads a bare off as false and refuses the pod).',
+    ],
+    settings: {
+      action: { inline: 'warn | off', meaning: '`warn` (inject and preview) or `off`' },
+      containers: {
+        above: [
+          'sidecars: every container but the main one (the kubectl.kubernetes.io/default-container',
+          'annotation, else the first), plus init containers with restartPolicy: Always.',
+          'all: every container and init container.',
+        ],
+        meaning: '`sidecars` or `all`',
+      },
+      mutateTemplates: {
+        above: [
+          'true: write the variables into Deployment (and other) templates too. GitOps tools will',
+          'then report the live object as drifted from Git.',
+        ],
+        meaning: 'also write the variables into workload templates on `/mutate`',
+      },
+    },
+  },
   endpoints: ['validate', 'mutate'],
   operations: ['CREATE', 'UPDATE'],
-  configure: (settings): Options => ({
+  configure: (settings: Settings): Options => ({
     scope: settings.containers ?? Scope.sidecars,
     mutateTemplates: settings.mutateTemplates ?? false,
   }),

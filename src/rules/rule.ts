@@ -5,11 +5,12 @@
 import type { V1Container } from '@kubernetes/client-node';
 import type { ImageReference, ParseResult } from '../images/reference.js';
 import type { PodSpecSite, KubeObject } from '../kube/workload.js';
-import type { RuleSettings } from '../policy/schema.js';
+import type { RuleDocs, SettingsSchema } from './settings.js';
 import type { ClusterLookup } from '../cluster/lookup.js';
 import type { ImageLookup } from '../images/image-lookup.js';
 
-export type RuleId = keyof RuleSettings;
+/** A rule's id, its key under `rules:` in the policy (rules/index.ts lists them). */
+export type RuleId = string;
 
 export const Endpoint = { validate: 'validate', mutate: 'mutate' } as const;
 export type Endpoint = (typeof Endpoint)[keyof typeof Endpoint];
@@ -104,7 +105,10 @@ export interface RuleContext {
 
 export interface Rule<Options = unknown> {
   readonly id: RuleId;
-  readonly description: string;
+  /** The JSON Schema of `rules.<id>` in the policy, with every default. */
+  readonly settings: SettingsSchema;
+  /** What the rule catches and what each setting means: the policy file's comments and the docs' tables. */
+  readonly docs: RuleDocs;
   /** Endpoints the rule runs on (default: validate only). */
   readonly endpoints?: readonly Endpoint[];
   /** Operations the rule judges (default: CREATE and UPDATE). */
@@ -113,18 +117,30 @@ export interface Rule<Options = unknown> {
   readonly needsCluster?: boolean;
   /** The rule asks image registries: without lookups (`check` without --resolve) it is off, and says so once. */
   readonly needsRegistry?: boolean;
-  configure(settings: RuleSettings[RuleId]): Options;
+  /** Its settings as validated (every default filled in) to the options each call gets. */
+  configure(settings: never): Options;
   /** For rules that judge an image by its name alone: whether a container running `ref` passes. */
   acceptsImage?(ref: ImageReference, options: Options): boolean;
   evaluate(ctx: RuleContext, options: Options): RuleFinding[] | Promise<RuleFinding[]>;
 }
 
-/** Keeps each rule's options type checked while the list of rules holds them all. */
-export function defineRule<Id extends RuleId, Options>(
-  rule: Omit<Rule<Options>, 'id' | 'configure'> & {
-    id: Id;
-    configure(settings: RuleSettings[Id]): Options;
-  },
-): Rule<Options> {
-  return rule as unknown as Rule<Options>;
+/** A rule as its file defines it: id and settings schema kept as literal types. */
+export interface RuleDefinition<
+  Id extends RuleId,
+  Schema extends SettingsSchema,
+  Options,
+> extends Rule<Options> {
+  readonly id: Id;
+  readonly settings: Schema;
+}
+
+/**
+ * Keeps a rule's id and settings schema as literal types: the policy's type is assembled from
+ * them (policy/schema.ts). A rule's file derives the type its `configure` takes from its own
+ * schema: `type Settings = FromSchema<typeof settings>`.
+ */
+export function defineRule<Id extends RuleId, const Schema extends SettingsSchema, Options>(
+  rule: RuleDefinition<Id, Schema, Options>,
+): RuleDefinition<Id, Schema, Options> {
+  return rule;
 }

@@ -7,7 +7,7 @@ import { parsePolicy } from '../../src/policy/load.js';
 import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
 import { exceptionNotices } from '../../src/policy/exceptions.js';
 import { RULES } from '../../src/rules/index.js';
-import { defineRule, type Endpoint } from '../../src/rules/rule.js';
+import type { Endpoint, Rule } from '../../src/rules/rule.js';
 import type { Clock } from '../../src/admission/exceptions.js';
 import type { KubeObject } from '../../src/kube/workload.js';
 import {
@@ -114,13 +114,13 @@ t.test('images: each container is judged by its own image', async (t) => {
 
 t.test('a finding about a whole pod spec is excused when every image in it matches', async (t) => {
   // A rule that judges placement reports at the pod spec, as node-arch does.
-  const placement = defineRule({
-    id: 'node-arch',
-    description: 'reports every pod spec',
+  const placement: Rule = {
+    ...RULES.find((rule) => rule.id === 'node-arch')!,
+    needsRegistry: false,
     configure: () => undefined,
     evaluate: (ctx) =>
       ctx.podSpecs.map((site) => ({ path: site.path, message: 'no node runs all of these' })),
-  });
+  };
   const settings = exceptions(entry('{ namespaces: [team] }', 'images: ["ghcr.io/acme/**"]', '[node-arch]'));
   const policy = compilePolicy(settings.policy, [placement]);
   t.equal((await answer(policy, pod([GOOD_IMAGE, 'ghcr.io/acme/db:v2.0.1']))).allowed, true, 'all match');

@@ -204,10 +204,10 @@ t.test(
     const [cluster, homelab, kubeSystem, media] = reports as [Report, Report, Report, Report];
     t.same(cluster.summary, { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 });
     t.same(cluster.results, []);
-    // 3 workloads × 4 pod rules + 3 HPAs × hpa-target: 3 fail, 2 warn, 10 pass.
-    t.same(homelab.summary, { pass: 10, fail: 3, warn: 2, error: 0, skip: 0 });
-    t.same(media.summary, { pass: 19, fail: 1, warn: 0, error: 0, skip: 0 });
-    t.same(kubeSystem.summary, { pass: 0, fail: 0, warn: 0, error: 0, skip: 4 });
+    // 3 workloads × 5 pod rules + 3 HPAs × hpa-target: 3 fail, 2 warn, 13 pass.
+    t.same(homelab.summary, { pass: 13, fail: 3, warn: 2, error: 0, skip: 0 });
+    t.same(media.summary, { pass: 24, fail: 1, warn: 0, error: 0, skip: 0 });
+    t.same(kubeSystem.summary, { pass: 0, fail: 0, warn: 0, error: 0, skip: 5 });
     for (const report of reports) {
       const counted = Object.fromEntries(
         Object.keys(report.summary).map((k) => [k, report.results.filter((x) => x.result === k).length]),

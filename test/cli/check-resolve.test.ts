@@ -22,7 +22,7 @@ const write = (name: string, text: string) => {
 const policy = write(
   'policy.yaml',
   `registries: { "${host}": { insecure: true, allowPrivateAddress: true } }\n` +
-    'rules: { image-tag: { action: off }, pod-identity-env: { action: off } }\n',
+    'rules: { image-tag: { action: off }, pod-identity-env: { action: off }, resource-requests: { action: off } }\n',
 );
 const deploymentOf = (name: string, images: string[]) => `apiVersion: apps/v1
 kind: Deployment

@@ -100,7 +100,7 @@ t.test('rules, levels and physical locations', async (t) => {
     'every rule the default policy runs (image-digest is off in it)',
   );
   const tag = run.tool.driver.rules.find((rule) => rule.id === 'image-tag')!;
-  t.match(tag.help.text, RULES.find((rule) => rule.id === 'image-tag')!.description);
+  t.match(tag.help.text, RULES.find((rule) => rule.id === 'image-tag')!.docs.policy.join(' '));
   t.same(tag.defaultConfiguration, { level: 'error' }, 'deny is error');
   t.same(run.originalUriBaseIds.SRCROOT, { uri: pathToFileURL(dir).href + '/' });
 

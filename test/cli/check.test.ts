@@ -41,6 +41,7 @@ spec:
       containers:
         - name: api
           image: ghcr.io/acme/api:v1.4.2
+          resources: { requests: { cpu: 100m, memory: 128Mi } }
 `;
 const SEEDS = `apiVersion: v1
 kind: Pod
@@ -72,7 +73,8 @@ t.test('the seed images are judged right (JSON output)', async (t) => {
   t.same(out.notices, [
     'hpa-target is off: no cluster connection (check judges files offline); kube-hygiene audit judges what a live cluster holds',
   ]);
-  t.same(out.summary, { documents: 1, denied: 1, warned: 0, errors: 0, skipped: SKIPPED });
+  // The seed pod also requests no resources: resource-requests warns about each container.
+  t.same(out.summary, { documents: 1, denied: 1, warned: 1, errors: 0, skipped: SKIPPED });
   const [result] = out.results;
   t.match(result, { source: `${dir}/seeds.yaml#0`, kind: 'Pod', namespace: 'homelab', name: 'seeds' });
   const byContainer = (i: number) =>
@@ -97,7 +99,7 @@ t.test('text output groups by file and object and points at the line', async (t)
   t.match(r.stdout, /deny \[image-tag\] line 7:\d+ container "b"/);
   t.match(
     r.stdout,
-    /checked 1 object in 1 file: 1 denied, 0 warned; skipped node-arch, image-exists \(they ask image registries: pass --resolve\)\n$/,
+    /checked 1 object in 1 file: 1 denied, 1 warned; skipped node-arch, image-exists \(they ask image registries: pass --resolve\)\n$/,
   );
 });
 
@@ -110,7 +112,8 @@ t.test('stdin, multi-document streams and Lists', async (t) => {
     out.results.map((x: { source: string }) => x.source),
     ['-#0', '-#2.items[0]'],
   );
-  t.same(out.summary, { documents: 2, denied: 1, warned: 0, errors: 0, skipped: SKIPPED });
+  // The List's pod requests no resources (a warning besides its denial).
+  t.same(out.summary, { documents: 2, denied: 1, warned: 1, errors: 0, skipped: SKIPPED });
 });
 
 t.test('invalid YAML is reported as file:line:col and the rest is still judged', async (t) => {

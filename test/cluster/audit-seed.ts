@@ -6,8 +6,10 @@ import { hpa, namespace } from './fixtures.js';
 
 const labels = (app: string) => ({ app });
 
+// Every container asks for CPU and memory, so resource-requests finds nothing and the findings
+// are the homelab's image and HPA problems alone.
 function podSpec(image: string) {
-  return { containers: [{ name: 'app', image, resources: { requests: { cpu: '50m' } } }] };
+  return { containers: [{ name: 'app', image, resources: { requests: { cpu: '50m', memory: '64Mi' } } }] };
 }
 
 function workload(apiVersion: string, kind: string, ns: string, name: string, image: string): StoredObject {

@@ -1,6 +1,6 @@
 // kustomize reads no file outside its root, so deploy/ carries copies of policies/default.yaml:
 // the base one identical, the audit component's differing in the mode line only. Each copy must
-// also load as a valid policy. `npm run deploy:policies` rewrites them.
+// also load as a valid policy. `npm run generate` writes them.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { REPO } from '../harness/server-process.js';
 
 const read = (path: string) => readFileSync(join(REPO, path), 'utf8');
 const source = read('policies/default.yaml');
-const FIX = 'run `npm run deploy:policies` after changing policies/default.yaml';
+const FIX = 'run `npm run generate`: it writes policies/default.yaml and its copies';
 
 t.test('deploy/base/policy.yaml is policies/default.yaml', async (t) => {
   t.equal(read('deploy/base/policy.yaml'), source, FIX);

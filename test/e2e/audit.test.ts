@@ -38,6 +38,7 @@ t.test(
       /^\[image-tag\] not denied \(audit mode\): container "mcp" image "100\.81\.76\.55:30500\/family-assistant-mcp:me-fixed" has a sprawl tag/,
       /^\[image-pull-policy\] container "assistant"/,
       /^\[image-tag\] not denied \(audit mode\): container "ui" image "ghcr\.io\/pesuga\/homelab\/homelab-dashboard:latest" has a mutable tag/,
+      /^\[resource-requests\] container "ui" sets no CPU request and no memory request/,
     ])
       t.ok(
         warnings.some((w) => expected.test(w)),
@@ -64,6 +65,7 @@ t.test(
         'validate.kube-hygiene.io/image-registry',
         'validate.kube-hygiene.io/image-tag',
         'validate.kube-hygiene.io/pod-identity-env',
+        'validate.kube-hygiene.io/resource-requests',
       ],
       'one annotation per rule, under our webhook name',
     );
@@ -144,8 +146,9 @@ t.test('kube-hygiene audit reports the live cluster in text, json and policyrepo
   );
   t.match(
     text.stdout,
-    /^homelab +3 +2 +2 +1 +0$/m,
-    'the namespace summary: 3 objects, 2 denied, 2 warned, 1 orphaned HPA',
+    /^homelab +3 +2 +3 +1 +0$/m,
+    // homelab-dashboard is warned too: its container requests nothing (resource-requests).
+    'the namespace summary: 3 objects, 2 denied, 3 warned, 1 orphaned HPA',
   );
 
   const reports = await audit('policyreport');

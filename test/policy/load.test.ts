@@ -32,7 +32,7 @@ t.test('policies/schema.json is the schema the server uses', async (t) => {
   t.equal(
     onDisk,
     policySchemaDocument(),
-    'run `npm run build && npm run schema` after changing src/policy/schema.ts',
+    'run `npm run generate` after changing src/policy/schema.ts or a rule’s settings',
   );
 });
 

@@ -16,7 +16,8 @@ const amd64 = seeded.images.find((i) => i.repo === 'amd64only')!;
 const AMD64 = `${host}/amd64only:${amd64.tag}`;
 const NEVER_PUSHED = `${host}/${MISSING.repo}:${MISSING.tag}`;
 const deps = { registry: new RegistryLookups(new RegistryClient({ registries: seeded.settings })) };
-const base = 'image-tag: { action: off }, pod-identity-env: { action: off }, node-arch: { action: off }';
+const base =
+  'image-tag: { action: off }, pod-identity-env: { action: off }, node-arch: { action: off }, resource-requests: { action: off }';
 const policy = parsePolicy(`rules: { ${base} }`, 'test.yaml');
 const digestPolicy = parsePolicy(`rules: { ${base}, image-digest: { action: warn } }`, 'test.yaml');
 

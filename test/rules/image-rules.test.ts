@@ -7,7 +7,7 @@ import type { AdmissionResponse } from '../../src/admission/review.js';
 import type { KubeObject } from '../../src/kube/workload.js';
 import { parsePolicy } from '../../src/policy/load.js';
 import type { CompiledPolicy } from '../../src/policy/compile.js';
-import { reviewOf, type ReviewOptions } from '../fixtures/objects.js';
+import { REQUESTS, reviewOf, type ReviewOptions } from '../fixtures/objects.js';
 
 const DIGEST = 'sha256:' + '0d5f3a9c'.repeat(8);
 const DEFAULT = parsePolicy('', 'default.yaml');
@@ -20,7 +20,13 @@ interface SeenFinding {
 }
 
 type Container = Record<string, unknown>;
-const c = (name: string, image: unknown, extra: Container = {}): Container => ({ name, image, ...extra });
+// Containers ask for their resources, so only the image rules speak.
+const c = (name: string, image: unknown, extra: Container = {}): Container => ({
+  name,
+  image,
+  resources: structuredClone(REQUESTS),
+  ...extra,
+});
 
 function podWith(
   lists: Partial<Record<'containers' | 'initContainers' | 'ephemeralContainers', Container[]>>,

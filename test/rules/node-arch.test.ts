@@ -30,7 +30,7 @@ const WINDOWS = img('windows');
 // Only node-arch: the image tags here are test fixtures, not what image-tag judges.
 const policyWith = (nodeArch = '{}') =>
   parsePolicy(
-    `rules: { image-tag: { action: off }, pod-identity-env: { action: off }, image-exists: { action: off }, node-arch: ${nodeArch} }`,
+    `rules: { image-tag: { action: off }, pod-identity-env: { action: off }, image-exists: { action: off }, resource-requests: { action: off }, node-arch: ${nodeArch} }`,
     'test.yaml',
   );
 const policy = policyWith();

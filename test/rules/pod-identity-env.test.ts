@@ -10,6 +10,7 @@ import type { Endpoint } from '../../src/rules/rule.js';
 import { compilePolicy, type CompiledPolicy } from '../../src/policy/compile.js';
 import { loadPolicyFile, parsePolicy } from '../../src/policy/load.js';
 import podIdentityEnv from '../../src/rules/pod-identity-env.js';
+import { REQUESTS } from '../fixtures/objects.js';
 
 const defaults = loadPolicyFile();
 const GOOD = 'ghcr.io/acme/api:v1.4.2';
@@ -31,7 +32,12 @@ function pod(containers: Container[], o: PodOptions = {}): KubeObject {
   };
 }
 
-const c = (name: string, extra: Container = {}): Container => ({ name, image: GOOD, ...extra });
+const c = (name: string, extra: Container = {}): Container => ({
+  name,
+  image: GOOD,
+  resources: structuredClone(REQUESTS),
+  ...extra,
+});
 
 interface Call extends RequestOptions {
   endpoint?: Endpoint;

@@ -94,9 +94,10 @@ t.test('GET /metrics on the plain-HTTP port counts decisions and findings', asyn
     text,
     /kube_hygiene_admission_requests_total\{webhook="validate",kind="Pod",operation="CREATE",decision="denied"\} [1-9]/,
   );
+  // Allowed, with resource-requests' warning: its container requests nothing.
   t.match(
     text,
-    /kube_hygiene_admission_requests_total\{webhook="validate",kind="Deployment",operation="CREATE",decision="allowed"\} [1-9]/,
+    /kube_hygiene_admission_requests_total\{webhook="validate",kind="Deployment",operation="CREATE",decision="warned"\} [1-9]/,
   );
   t.match(text, /kube_hygiene_findings_total\{rule="image-tag",action="deny"\} [1-9]/);
   t.match(text, /kube_hygiene_admission_duration_seconds_count\{webhook="validate"\} [1-9]/);

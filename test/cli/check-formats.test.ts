@@ -57,6 +57,7 @@ spec:
       containers:
         - name: api
           image: ghcr.io/acme/api:v1.4.2
+          resources: { requests: { cpu: 100m, memory: 128Mi } }
 `;
 // What `helm template` prints: each document under the template it came from.
 const RENDERED = `---

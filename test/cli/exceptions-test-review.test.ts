@@ -24,7 +24,7 @@ const POLICY = [
   '      expires: 2026-12-31',
 ];
 const OBJECT =
-  '    object: { apiVersion: v1, kind: Pod, metadata: { name: p, namespace: legacy }, spec: { containers: [{ name: a, image: "ghcr.io/acme/api:latest" }] } }';
+  '    object: { apiVersion: v1, kind: Pod, metadata: { name: p, namespace: legacy }, spec: { containers: [{ name: a, image: "ghcr.io/acme/api:latest", resources: { requests: { cpu: 10m, memory: 16Mi } } }] } }';
 
 t.test('test: cases judged on both sides of the expiry', async (t) => {
   const file = join(dir, 'expiry.test.yaml');

@@ -40,7 +40,7 @@ const write = (name: string, text: string) => {
 const POLICY = write('policy.yaml', policy);
 const manifest = (image: string) =>
   `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web, namespace: team }\n` +
-  `spec: { template: { spec: { containers: [ { name: app, image: "${image}" } ] } } }\n`;
+  `spec: { template: { spec: { containers: [ { name: app, image: "${image}", resources: { requests: { cpu: 100m, memory: 64Mi } } } ] } } }\n`;
 
 const SPRAWL = `${host}/amd64only:fixed-final`;
 const pinnedRemedy = (image: string) =>

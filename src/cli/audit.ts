@@ -6,12 +6,13 @@
 import { parseArgs } from 'node:util';
 import { chooseConnection, loadKubeConfig } from '../cluster/connection.js';
 import { ErrorCode, HygieneError } from '../errors.js';
+import { usageProblem } from './usage.js';
 import { policyFromOptions } from './policy-options.js';
 import { runAudit, type AuditOptions } from './audit-run.js';
 import { auditJson, formatAuditText, summarise } from './audit-output.js';
 import { formatPolicyReports } from './audit-policyreport.js';
 
-const HELP = `usage: kube-hygiene audit [options]
+export const HELP = `usage: kube-hygiene audit [options]
 
 Judges every workload (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs,
 ReplicationControllers, Pods) and HPA in a live cluster the way the webhook in enforce mode
@@ -62,7 +63,7 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
       },
     }));
   } catch (err) {
-    throw new HygieneError(ErrorCode.USAGE, `${(err as Error).message}\n\n${HELP}`);
+    throw new HygieneError(ErrorCode.USAGE, usageProblem(err) ?? String(err));
   }
   if (values.help) {
     io.stdout.write(HELP + '\n');

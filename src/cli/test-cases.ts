@@ -6,7 +6,7 @@ import { expandPaths, type ReadProblem } from './documents.js';
 import { runSuite, type CaseResult } from '../policy/test-suite.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 
-const HELP = `usage: kube-hygiene test [PATH…]
+export const HELP = `usage: kube-hygiene test [PATH…]
 
 Runs policy test cases: every *.test.yaml under each PATH (default: the current directory).
 A test file names a policy (inline, or a file path relative to it; default: the embedded

@@ -1,0 +1,16 @@
+// Usage errors, the same for every command: one line saying what is wrong, then the command's
+// usage, exit 2. Node's parseArgs errors (an unknown flag, a flag without its value) become
+// that one line instead of an uncaught TypeError and a stack trace.
+import { ErrorCode, HygieneError } from '../errors.js';
+
+/** The one line a usage error prints; undefined when the error is not about usage. */
+export function usageProblem(err: unknown): string | undefined {
+  if (err instanceof HygieneError) return err.code === ErrorCode.USAGE ? err.message : undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) return undefined;
+  const message = (err as Error).message;
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  // "Option '-o, --output <value>' argument missing" and the like: Node's own first sentence.
+  return message.split('. ')[0]!.replace(/^\w/, (c) => c.toLowerCase());
+}

@@ -10,6 +10,7 @@ import { ImageMemo } from '../images/image-memo.js';
 import { derivePatch, type PatchOperation } from './patch.js';
 import { Draft } from './draft.js';
 import { limitPatch } from './patch-limit.js';
+import { invalidReferenceFindings } from './image-references.js';
 import type { WorkBudget } from './work-budget.js';
 import type { JsonObject } from '../json.js';
 import type { CompiledPolicy, Mode } from '../policy/compile.js';
@@ -282,6 +283,7 @@ function runRules(
       }
       record(entry, found, findings);
     }
+    if (endpoint === 'validate') findings.push(...invalidReferenceFindings(ctx.containers, findings));
     if (!ctx.edited) return { findings, patch: [] };
     return work?.sliceSpent() ? work.pause().then(finish) : finish();
   };

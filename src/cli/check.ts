@@ -6,10 +6,11 @@
 import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { evaluateRequest } from '../admission/evaluate.js';
-import { readManifestText, type ReadProblem, type SkippedDocument, type SourceObject } from './documents.js';
+import { readManifestText, type ReadProblem, type SourceObject } from './documents.js';
 import { requestFor } from '../admission/object-request.js';
 import { policyFromOptions } from './policy-options.js';
-import { resultLines, summaryLine, textStyle, type CheckReport, type CheckResult } from './check-output.js';
+import type { CheckResult } from './check-output.js';
+import { jsonSink, textSink } from './check-sinks.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile.js';
 import { clusterRuleNotices } from '../cluster/notices.js';
@@ -117,48 +118,6 @@ async function judge(item: SourceObject, deps: Judge): Promise<CheckResult> {
     findings: sorted,
     locate: (pointer) => lines.get(pointer),
     ...(skipped && { exempt: skipped }),
-  };
-}
-
-/** Where results go as they come: printed at once (text), or kept for one document (json). */
-interface Sink {
-  notice(text: string): void;
-  problem(problem: ReadProblem): void;
-  skip(document: SkippedDocument): void;
-  result(result: CheckResult): void;
-  finish(report: Omit<CheckReport, 'results' | 'errors'>): void;
-}
-
-function textSink(io: CheckIo, verbose: boolean, beforeWrite: () => void): Sink {
-  const style = textStyle(io.color);
-  const state = { lastFile: '' };
-  const write = (lines: string[]) => {
-    if (lines.length === 0) return;
-    beforeWrite();
-    io.stdout.write(lines.join('\n') + '\n');
-  };
-  return {
-    notice: (text) => write([`${style.dim('note')} ${text}`]),
-    problem: (problem) => write([`${style.red('error')} ${problem.message}`]),
-    skip: ({ source, why }) => {
-      if (verbose) write([`${style.dim('skipped')} ${source}: ${why}`]);
-    },
-    result: (result) => write(resultLines(result, style, state)),
-    finish: (report) => write(['', summaryLine({ ...report, results: [], errors: [] })]),
-  };
-}
-
-function jsonSink(io: CheckIo): Sink {
-  const notices: string[] = [];
-  const errors: ReadProblem[] = [];
-  const results: Omit<CheckResult, 'locate'>[] = [];
-  return {
-    notice: (text) => notices.push(text),
-    problem: (problem) => errors.push(problem),
-    skip: () => undefined,
-    result: ({ locate: _locate, ...result }) => results.push(result),
-    finish: ({ summary }) =>
-      io.stdout.write(JSON.stringify({ results, errors, notices, summary }, null, 2) + '\n'),
   };
 }
 

@@ -1,0 +1,51 @@
+// Where `check` sends what it finds, as it finds it. Text is printed per document, so a large
+// input never waits for its end; JSON is one document, printed when the input is read.
+import type { ReadProblem, SkippedDocument } from './documents.js';
+import { resultLines, summaryLine, textStyle, type CheckReport, type CheckResult } from './check-output.js';
+
+export interface SinkIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly color: boolean;
+}
+
+/** Where results go as they come: printed at once (text), or kept for the one JSON document (json). */
+export interface Sink {
+  notice(text: string): void;
+  problem(problem: ReadProblem): void;
+  skip(document: SkippedDocument): void;
+  result(result: CheckResult): void;
+  finish(report: Omit<CheckReport, 'results' | 'errors'>): void;
+}
+
+export function textSink(io: SinkIo, verbose: boolean, beforeWrite: () => void): Sink {
+  const style = textStyle(io.color);
+  const state = { lastFile: '' };
+  const write = (lines: string[]) => {
+    if (lines.length === 0) return;
+    beforeWrite();
+    io.stdout.write(lines.join('\n') + '\n');
+  };
+  return {
+    notice: (text) => write([`${style.dim('note')} ${text}`]),
+    problem: (problem) => write([`${style.red('error')} ${problem.message}`]),
+    skip: ({ source, why }) => {
+      if (verbose) write([`${style.dim('skipped')} ${source}: ${why}`]);
+    },
+    result: (result) => write(resultLines(result, style, state)),
+    finish: (report) => write(['', summaryLine({ ...report, results: [], errors: [] })]),
+  };
+}
+
+export function jsonSink(io: SinkIo): Sink {
+  const notices: string[] = [];
+  const errors: ReadProblem[] = [];
+  const results: Omit<CheckResult, 'locate'>[] = [];
+  return {
+    notice: (text) => notices.push(text),
+    problem: (problem) => errors.push(problem),
+    skip: () => undefined,
+    result: ({ locate: _locate, ...result }) => results.push(result),
+    finish: ({ summary }) =>
+      io.stdout.write(JSON.stringify({ results, errors, notices, summary }, null, 2) + '\n'),
+  };
+}

@@ -6,7 +6,6 @@
 import { parseArgs } from 'node:util';
 import { chooseConnection, loadKubeConfig } from '../cluster/connection.js';
 import { ErrorCode, HygieneError } from '../errors.js';
-import { usageProblem } from './usage.js';
 import { policyFromOptions } from './policy-options.js';
 import { runAudit, type AuditOptions } from './audit-run.js';
 import { auditJson, formatAuditText, summarise } from './audit-output.js';
@@ -63,7 +62,8 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
       },
     }));
   } catch (err) {
-    throw new HygieneError(ErrorCode.USAGE, usageProblem(err) ?? String(err));
+    // commands.ts shortens Node's message to one line and adds the usage.
+    throw new HygieneError(ErrorCode.USAGE, (err as Error).message);
   }
   if (values.help) {
     io.stdout.write(HELP + '\n');

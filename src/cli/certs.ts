@@ -9,7 +9,6 @@ import {
 } from '../certs/webhook-certs.js';
 import { DEFAULT_SECRET_NAME, DEFAULT_TARGET } from '../certs/webhook-files.js';
 import { ErrorCode, HygieneError } from '../errors.js';
-import { usageProblem } from './usage.js';
 
 const DEFAULT_DIR = 'deploy/certs';
 
@@ -96,7 +95,8 @@ export async function certs(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: rest, options: OPTIONS, strict: true }));
   } catch (err) {
-    throw new HygieneError(ErrorCode.USAGE, usageProblem(err) ?? String(err));
+    // commands.ts shortens Node's message to one line and adds the usage.
+    throw new HygieneError(ErrorCode.USAGE, (err as Error).message);
   }
   if (values.help || action === '--help' || action === '-h') {
     process.stdout.write(HELP + '\n');

@@ -2,7 +2,7 @@
 // Helm charts and kustomizations are not manifests until rendered: their directories are not
 // judged (templates and patches are not objects), and the notice says how to render them.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { describeFsError } from './fs-errors.js';
 import type { ReadProblem } from './documents.js';
 
@@ -42,6 +42,15 @@ export const renderHint = (kind: 'chart' | 'kustomization', dir: string): string
 function unrendered(dir: string): 'chart' | 'kustomization' | undefined {
   if (existsSync(join(dir, CHART_FILE))) return 'chart';
   if (KUSTOMIZATION_FILES.some((name) => existsSync(join(dir, name)))) return 'kustomization';
+  return undefined;
+}
+
+/** The chart whose templates/ holds this path, when one does: a template is not an object yet. */
+function chartOfTemplate(path: string): string | undefined {
+  let child = resolve(path);
+  for (let dir = dirname(child); dir !== child; child = dir, dir = dirname(dir)) {
+    if (basename(child) === 'templates' && existsSync(join(dir, CHART_FILE))) return dir;
+  }
   return undefined;
 }
 
@@ -90,6 +99,14 @@ export function expandInputs(paths: readonly string[]): Inputs {
     } catch (err) {
       problems.push({ source: path, message: describeFsError(err, path) });
       inputs.push({ path, kind: 'missing', files: [] });
+      continue;
+    }
+    const chart = chartOfTemplate(path);
+    if (chart) {
+      // As the user would name it: relative when under the working directory.
+      const shown = relative('.', chart).startsWith('..') ? chart : relative('.', chart) || '.';
+      notices.push(renderHint('chart', shown));
+      inputs.push({ path: shown, kind: 'chart', files: [] });
       continue;
     }
     // `check chart/Chart.yaml` or `check base/kustomization.yaml` means the directory.

@@ -139,6 +139,11 @@ t.test('an unrendered Helm chart is named with the command that renders it', asy
     'Chart.yaml names its chart',
   );
 
+  const template = cli(['check', join(chart, 'templates/deployment.yaml')]);
+  t.equal(template.code, 2, 'a template named on its own is not judged either');
+  t.match(template.stdout, `helm template RELEASE ${chart} | kube-hygiene check -`);
+  t.notMatch(template.stdout, /Block collections|object Object/);
+
   const beside = cli(['check', join(root, 'charts'), file('charts-app.yaml', GOOD)]);
   t.equal(beside.code, 0, 'a chart beside judged manifests is a note, not an error');
   t.match(beside.stdout, /is a Helm chart/);

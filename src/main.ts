@@ -217,7 +217,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   };
 }
 
-const SERVE_HELP = `usage: kube-hygiene serve [options]
+export const SERVE_HELP = `usage: kube-hygiene serve [options]
 
 Serves POST /validate and /mutate over HTTPS, GET /healthz and /readyz, and GET /metrics on
 a separate plain-HTTP port. Stops cleanly on SIGTERM or SIGINT.

@@ -1,5 +1,6 @@
 // One run of the policy's rules over one object: in policy order, each rule's edits kept or
 // undone as one, and the patch derived once at the end.
+import { invalidReferenceFindings } from './image-references.js';
 import type { AdmissionRequest } from './review.js';
 import { findPodSpecs, groupOf, type KubeObject } from '../kube/workload.js';
 import { derivePatch, type PatchOperation } from './patch.js';
@@ -110,6 +111,7 @@ export function runRules(
       ctx.settle(id, true);
       record(entry, found, findings);
     }
+    if (endpoint === 'validate') findings.push(...invalidReferenceFindings(ctx.containers, findings));
     // The validating endpoint never patches: edits made there are dropped.
     if (endpoint !== 'mutate' || !ctx.edited) return { findings, patch: [] };
     return work?.sliceSpent() ? work.pause().then(finish) : finish();

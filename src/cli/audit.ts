@@ -15,7 +15,7 @@ import { auditJson, formatAuditText, summarise } from './audit-output.js';
 import { formatPolicyReports } from './audit-policyreport.js';
 import { writeExceptionNotices } from './exception-notices.js';
 
-const HELP = `usage: kube-hygiene audit [options]
+export const HELP = `usage: kube-hygiene audit [options]
 
 Judges every workload (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs,
 ReplicationControllers, Pods) and HPA in a live cluster the way the webhook in enforce mode
@@ -69,7 +69,8 @@ export async function audit(args: string[], io: AuditIo = processIo): Promise<nu
       },
     }));
   } catch (err) {
-    throw new HygieneError(ErrorCode.USAGE, `${(err as Error).message}\n\n${HELP}`);
+    // commands.ts shortens Node's message to one line and adds the usage.
+    throw new HygieneError(ErrorCode.USAGE, (err as Error).message);
   }
   if (values.help) {
     io.stdout.write(HELP + '\n');

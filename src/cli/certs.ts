@@ -12,7 +12,7 @@ import { ErrorCode, HygieneError } from '../errors.js';
 
 const DEFAULT_DIR = 'deploy/certs';
 
-const HELP = `usage: kube-hygiene certs generate [options]
+export const HELP = `usage: kube-hygiene certs generate [options]
        kube-hygiene certs rotate [options]
 
 generate: a CA and a serving certificate for the webhook Service, with the SANs
@@ -95,7 +95,8 @@ export async function certs(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args: rest, options: OPTIONS, strict: true }));
   } catch (err) {
-    throw new HygieneError(ErrorCode.USAGE, `${(err as Error).message}\n\n${HELP}`);
+    // commands.ts shortens Node's message to one line and adds the usage.
+    throw new HygieneError(ErrorCode.USAGE, (err as Error).message);
   }
   if (values.help || action === '--help' || action === '-h') {
     process.stdout.write(HELP + '\n');
@@ -141,5 +142,5 @@ export async function certs(args: string[]): Promise<number> {
     if (err instanceof HygieneError) throw err;
     throw new HygieneError(ErrorCode.USAGE, (err as Error).message);
   }
-  throw new HygieneError(ErrorCode.USAGE, `expected generate or rotate, got "${action ?? ''}"\n\n${HELP}`);
+  throw new HygieneError(ErrorCode.USAGE, `expected generate or rotate, got "${action ?? ''}"`);
 }

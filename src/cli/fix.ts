@@ -14,7 +14,7 @@ import { unifiedDiff } from './unified-diff.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 
-const HELP = `usage: kube-hygiene fix [options] PATH…
+export const HELP = `usage: kube-hygiene fix [options] PATH…
 
 Rewrites the images of Kubernetes manifests in place, changing nothing else (comments, key
 order, quoting and layout stay as written). PATH is a file or a directory (walked for *.yaml,
@@ -52,7 +52,8 @@ function options(args: string[]) {
       },
     });
   } catch (err) {
-    throw new HygieneError(ErrorCode.USAGE, `${(err as Error).message}\n\n${HELP}`);
+    // One line; the command table prints the usage under it (commands.ts).
+    throw new HygieneError(ErrorCode.USAGE, (err as Error).message);
   }
 }
 
@@ -65,7 +66,7 @@ export async function fix(args: string[], io: FixIo = process): Promise<number> 
     return 0;
   }
   if (positionals.length === 0)
-    throw new HygieneError(ErrorCode.USAGE, `give files or directories\n\n${HELP}`);
+    throw new HygieneError(ErrorCode.USAGE, 'give files or directories');
   if (positionals.includes('-')) {
     throw new HygieneError(
       ErrorCode.USAGE,

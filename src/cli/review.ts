@@ -10,7 +10,7 @@ import { registryRuleIds } from '../policy/registry-notices.js';
 import { LookupBudget } from '../images/lookup-budget.js';
 import { LOOKUP_BUDGET_MS, registryLookups, skippedText } from './registry-options.js';
 
-const HELP = `usage: kube-hygiene review [options] [FILE|-]
+export const HELP = `usage: kube-hygiene review [options] [FILE|-]
 
 Reads an admission.k8s.io/v1 AdmissionReview (FILE, or stdin when FILE is - or absent) and prints the
 AdmissionReview the server's endpoint would answer with.

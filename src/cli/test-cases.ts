@@ -7,7 +7,7 @@ import { runSuite, type CaseResult } from './test-suite.js';
 import { ErrorCode, HygieneError } from '../errors.js';
 import { testCasesJunit } from './junit.js';
 
-const HELP = `usage: kube-hygiene test [options] [PATH…]
+export const HELP = `usage: kube-hygiene test [options] [PATH…]
 
 Runs policy test cases: every *.test.yaml under each PATH (default: the current directory).
 A test file names a policy (inline, or a file path relative to it; default: the embedded

@@ -26,8 +26,13 @@ export type Operation = (typeof Operation)[keyof typeof Operation];
 export const Action = { deny: 'deny', warn: 'warn' } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
+/** A check the engine makes whatever the policy says: an image the kubelet refuses to parse. */
+export const IMAGE_REFERENCE = 'image-reference';
+/** Who reported a finding: a rule, or the engine's own image-reference check. */
+export type FindingSource = RuleId | typeof IMAGE_REFERENCE;
+
 export interface Finding {
-  readonly rule: RuleId;
+  readonly rule: FindingSource;
   readonly action: Action;
   readonly message: string;
   /** JSON pointer into the admitted object. */

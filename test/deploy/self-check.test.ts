@@ -1,5 +1,5 @@
-// `kube-hygiene check deploy/` passes its own rules: the image is registry-qualified and
-// version-tagged, in the directory as written and in every rendered overlay. A copy with a bad
+// `kube-hygiene check` passes deploy/ by its own rules: the image is registry-qualified and
+// version-tagged, in the Deployment as written and in every rendered overlay. A copy with a bad
 // image is denied, so the pass means the Deployment was judged, not skipped.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
@@ -24,8 +24,24 @@ function check(path: string): { code: number | null; out: CheckOutput } {
 const deployment = (out: CheckOutput) =>
   out.results.find((r) => r.kind === 'Deployment' && r.name === 'kube-hygiene');
 
-t.test('kube-hygiene check deploy/ passes, and judged the Deployment', async (t) => {
-  const { code, out } = check(join(REPO, 'deploy'));
+t.test('kube-hygiene check deploy/ names each kustomization; the Deployment as written passes', async (t) => {
+  // A kustomization is judged once built (its patches are not objects): the tree says how.
+  const tree = spawnSync(
+    process.execPath,
+    [join(REPO, 'dist/cli/main.js'), 'check', '-o', 'json', join(REPO, 'deploy')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  t.equal(tree.status, 2, 'nothing judged file by file');
+  const notices: string[] = JSON.parse(tree.stdout).notices;
+  t.ok(
+    notices.includes(
+      `${join(REPO, 'deploy/base')} is a kustomization: its resources are not judged until built: kubectl kustomize ${join(REPO, 'deploy/base')} | kube-hygiene check -`,
+    ),
+    'deploy/base is named with the command that builds it',
+  );
+  const { code, out } = check(join(REPO, 'deploy/base/deployment.yaml'));
   t.equal(code, 0, 'exit 0');
   t.match(out.summary, { denied: 0, warned: 0, errors: 0 });
   t.same(deployment(out)?.findings, [], 'the Deployment was judged and has no finding');
@@ -63,7 +79,7 @@ t.test('the image tag is the package version, and a bad image would be denied', 
 
   const manifest = join(deployDir, 'base/deployment.yaml');
   writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(container.image, 'kube-hygiene:latest'));
-  const { code, out } = check(deployDir);
+  const { code, out } = check(manifest);
   t.equal(code, 1, 'exit 1: denied');
   t.same(
     deployment(out)

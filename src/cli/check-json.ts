@@ -4,7 +4,8 @@ import type { CheckReport } from './check-output.js';
 import { findingLocation } from './check-locations.js';
 
 export function checkJson(report: CheckReport): unknown {
-  const { files: _files, results, ...rest } = report;
+  // The counts of exempt objects and skipped documents are for the text summary line.
+  const { files: _files, exempt: _exempt, skippedDocuments: _skipped, results, ...rest } = report;
   return {
     results: results.map((result) => {
       const { locate: _locate, findings, ...fields } = result;

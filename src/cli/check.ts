@@ -108,7 +108,16 @@ async function judge(item: SourceObject, deps: Judge): Promise<CheckResult> {
     ...(deps.registry && { registry: deps.registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   // Lines are looked up now, so the parsed document can be dropped; findings in file order.
-  const lines = new Map(findings.map((f) => [f.path, item.locate(f.path)]));
+  // Kept: the object's own line, each finding's, and those of the members above a finding
+  // about something missing, up to the first the file holds (where json, sarif and junit point).
+  const lines = new Map<string, string | undefined>([['', item.locate('')]]);
+  for (const { path } of findings) {
+    for (let at = path; !lines.has(at); at = at.slice(0, at.lastIndexOf('/'))) {
+      const found = item.locate(at);
+      lines.set(at, found);
+      if (found) break;
+    }
+  }
   const sorted = findings
     .map(({ rule, action, path, message }, order) => ({ rule, action, path, message, order }))
     .sort((a, b) => {

@@ -54,7 +54,7 @@ kind: Pod
 metadata: { name: seeds, namespace: ${namespace} }
 spec:
   containers:
-    - { name: a, image: "family-assistant:phase2-mcp-logging-fix" }
+    - { name: a, image: "family-assistant:phase2-mcp-logging-fix", resources: { requests: { cpu: 10m, memory: 16Mi } } }
 `;
 
 t.test('an active exception excuses, and the expired and unmatched ones are listed on stderr', async (t) => {

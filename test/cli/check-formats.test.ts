@@ -192,7 +192,7 @@ t.test('junit: one testcase per object, denials fail it, warnings are its output
     /image "ghcr\.io\/acme\/<b>&"q\uFFFD:v1" is not a valid image reference/,
     'markup and quotes survive escaping; a character XML cannot hold is replaced',
   );
-  t.match(child(side!, 'system-out')[0]?.text, /^warn \[image-pull-policy\] app\/side\.yaml:14:24 /);
+  t.match(child(side!, 'system-out')[0]?.text, /^warn \[image-pull-policy\] app\/side\.yaml:14:24 /m);
 });
 
 t.test('junit: when warnings fail the run, they are failures too', async (t) => {

@@ -93,7 +93,12 @@ t.test('--fail-on warn fails on warnings; audit mode still exits 0', async (t) =
 });
 
 t.test('an invalid image reference is denied whatever rule is off', async (t) => {
-  const policy = file('policy/registry-off.yaml', 'rules:\n  image-registry:\n    action: off\n');
+  // resource-requests is off too: this is about image references alone.
+  const policy = file(
+    'policy/registry-off.yaml',
+    'rules:\n  image-registry:\n    action: off\n  resource-requests:\n    action: off\n',
+  );
+  const registryOn = file('policy/registry-on.yaml', 'rules:\n  resource-requests:\n    action: off\n');
   const pod = `apiVersion: v1\nkind: Pod\nmetadata: { name: p, namespace: team }\nspec:\n  containers:\n    - name: app\n      image: ghcr.io/Acme/app:v1.2.3\n`;
   const r = cli(['check', '--policy', policy, '-o', 'json', '-'], pod);
   t.equal(r.code, 1);
@@ -106,7 +111,8 @@ t.test('an invalid image reference is denied whatever rule is off', async (t) =>
     message:
       /container "app" image "ghcr\.io\/Acme\/app:v1\.2\.3" is not a valid image reference \(repository name .* must be lower case\), so the kubelet would fail with InvalidImageName/,
   });
-  const on = JSON.parse(cli(['check', '-o', 'json', '-'], pod).stdout).results[0].findings;
+  const on = JSON.parse(cli(['check', '--policy', registryOn, '-o', 'json', '-'], pod).stdout).results[0]
+    .findings;
   t.same(
     on.map((f: { rule: string }) => f.rule),
     ['image-registry'],
@@ -156,7 +162,9 @@ spec:
     - name: init
       image: busybox:1.36
 `;
-  const r = cli(['check', '-'], text);
+  // Image findings only: resource-requests would also point at each container above its image.
+  const images = file('policy/images-only.yaml', 'rules:\n  resource-requests:\n    action: off\n');
+  const r = cli(['check', '--policy', images, '-'], text);
   t.equal(r.code, 1);
   const lines = [...r.stdout.matchAll(/line (\d+):\d+/g)].map((m) => Number(m[1]));
   t.same(

@@ -61,7 +61,16 @@ spec:
       containers:
         - name: api
           image: ${image}
+          resources: { requests: { cpu: 100m, memory: 128Mi } }
 `;
+
+t.test('a commit of YAML that holds no manifest passes: nothing to judge is no failure here', async (t) => {
+  writeFileSync(join(project, 'ci.yaml'), 'on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n');
+  git('add', '-A');
+  const r = preCommit();
+  t.equal(r.code, 0, r.output);
+  t.match(r.output, /^kube-hygiene check\.+Passed$/m);
+});
 
 t.test('a clean manifest passes the hook', async (t) => {
   writeFileSync(join(project, 'api.yaml'), deployment('ghcr.io/acme/api:v1.4.2'));

@@ -33,7 +33,7 @@ options:
       --policy FILE                  policy file (default: the embedded default policy)
   -h, --help
 
-needs list on those kinds (every namespace, or the one given), as in the README.
+needs list on those kinds (every namespace, or the one given): docs/audit.md.
 exit codes: 0 nothing would be denied, 1 something would be denied, 2 bad usage, no cluster,
 an API server that cannot be reached, or a kind that could not be listed`;
 

@@ -65,8 +65,7 @@ export async function fix(args: string[], io: FixIo = process): Promise<number> 
     io.stdout.write(HELP + '\n');
     return 0;
   }
-  if (positionals.length === 0)
-    throw new HygieneError(ErrorCode.USAGE, 'give files or directories');
+  if (positionals.length === 0) throw new HygieneError(ErrorCode.USAGE, 'give files or directories');
   if (positionals.includes('-')) {
     throw new HygieneError(
       ErrorCode.USAGE,

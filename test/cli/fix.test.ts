@@ -31,7 +31,10 @@ const registries =
   'registries:\n' +
   `  docker.io: { endpoint: "http://${host}", insecure: true, allowPrivateAddress: true }\n` +
   `  "${host}": { insecure: true, allowPrivateAddress: true }\n`;
-const POLICY = write('policy.yaml', `${registries}rules: { pod-identity-env: { action: off }, resource-requests: { action: off } }\n`);
+const POLICY = write(
+  'policy.yaml',
+  `${registries}rules: { pod-identity-env: { action: off }, resource-requests: { action: off } }\n`,
+);
 
 // Comments, both quoting styles, a flow mapping, two documents and a List.
 const MANIFEST = `# The shop, as its team wrote it.

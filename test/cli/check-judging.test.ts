@@ -2,30 +2,10 @@
 // objects shown as exempt, warnings that can fail the step, findings in file order, usage errors.
 // The real binary, real files and directories, exit codes and output.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCliSync, scratch } from '../harness/cli-process.js';
 
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function cli(args: string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    input: input ?? '',
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const root = mkdtempSync(join(tmpdir(), 'kh-check-judging-'));
-const file = (name: string, text: string | Buffer) => {
-  const path = join(root, name);
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-  return path;
-};
+const { file } = scratch('kh-check-judging-');
+const cli = runCliSync;
 
 const GOOD = `apiVersion: apps/v1
 kind: Deployment

@@ -1,24 +1,11 @@
 // Usage errors as every command reports them: one line, then the command's usage, exit 2;
 // never a Node stack trace; missing paths said in words. The real binary, as a user runs it.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { runCliSync, scratch } from '../harness/cli-process.js';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function cli(args: string[], input?: string | Buffer) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    input: input ?? '',
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const root = mkdtempSync(join(tmpdir(), 'kh-usage-'));
+const { root } = scratch('kh-usage-');
+const cli = runCliSync;
 
 t.test('usage errors: one line and the command usage, exit 2, for every command', async (t) => {
   const commands: [string[], string][] = [

@@ -36,7 +36,14 @@ t.test('multi-stage, every base image pinned to a version and registry-qualified
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'base-images' },
-    spec: { containers: froms.map((f, i) => ({ name: `stage-${i}`, image: f.getImage() })) },
+    spec: {
+      containers: froms.map((f, i) => ({
+        name: `stage-${i}`,
+        image: f.getImage(),
+        // The images alone are judged here: a build stage has no resources to request.
+        resources: { requests: { cpu: '1', memory: '1Gi' } },
+      })),
+    },
   };
   const file = join(tempDir(), 'base-images.json');
   writeFileSync(file, JSON.stringify(pod));

@@ -1,7 +1,8 @@
-// The formats `check -o` writes: text for people, json for scripts, sarif for code-scanning UIs,
-// junit for CI test tabs.
+// The formats `check -o` writes once the input is read: json for scripts, sarif for
+// code-scanning UIs, junit for CI test tabs. Text is printed as each document is judged
+// (check-sinks.ts).
 import type { CompiledPolicy } from '../policy/compile.js';
-import { formatCheckText, type CheckReport } from './check-output.js';
+import type { CheckReport } from './check-output.js';
 import { checkJson } from './check-json.js';
 import { checkSarif } from './sarif.js';
 import { checkJunit } from './junit.js';
@@ -10,8 +11,6 @@ export const CHECK_FORMATS = ['text', 'json', 'sarif', 'junit'] as const;
 export type CheckFormat = (typeof CHECK_FORMATS)[number];
 
 export interface FormatOptions {
-  /** Colour the text output. */
-  readonly color?: boolean;
   /** Warnings fail the run: JUnit reports them as failures. */
   readonly warningsFail?: boolean;
   /** SARIF paths are relative to it. */
@@ -19,7 +18,7 @@ export interface FormatOptions {
 }
 
 export function formatCheckReport(
-  format: CheckFormat,
+  format: Exclude<CheckFormat, 'text'>,
   report: CheckReport,
   policy: CompiledPolicy,
   options: FormatOptions = {},
@@ -31,7 +30,5 @@ export function formatCheckReport(
       return JSON.stringify(checkSarif(report, policy, options.cwd ?? process.cwd()), null, 2) + '\n';
     case 'junit':
       return checkJunit(report, { warningsFail: options.warningsFail === true });
-    case 'text':
-      return formatCheckText(report, options.color === true);
   }
 }

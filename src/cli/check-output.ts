@@ -101,13 +101,3 @@ export function resultLines(r: CheckResult, style: TextStyle, state: { lastFile:
   }
   return out;
 }
-
-export function formatCheckText(report: CheckReport, color: boolean): string {
-  const style = textStyle(color);
-  const out: string[] = report.notices.map((notice) => `${style.dim('note')} ${notice}`);
-  for (const problem of report.errors) out.push(`${style.red('error')} ${problem.message}`);
-  const state = { lastFile: '' };
-  for (const r of report.results) out.push(...resultLines(r, style, state));
-  out.push('', summaryLine(report));
-  return out.join('\n') + '\n';
-}

@@ -16,14 +16,23 @@ export function resultFile(result: Pick<CheckResult, 'source'>): string {
 }
 
 /**
- * line:column of the pointer, or of its nearest ancestor the file holds: a finding about a value
- * that is missing (a container without `env`) points at the object that lacks it.
+ * The pointer, or its nearest ancestor, that the file holds, with its `line:col`: a finding about
+ * a value that is missing (a container without `env`) points at the object that lacks it.
  */
+export function nearestLocated(
+  pointer: string,
+  locate: (pointer: string) => string | undefined,
+): { readonly at: string; readonly where: string } | undefined {
+  for (let at = pointer; ; at = at.slice(0, at.lastIndexOf('/'))) {
+    const where = locate(at);
+    if (where) return { at, where };
+    if (at === '') return undefined;
+  }
+}
+
+/** Line and column of the value a finding's pointer names, or of its nearest ancestor. */
 export function findingLocation(result: CheckResult, pointer: string): FindingLocation {
   const file = resultFile(result);
-  for (let at = pointer; ; at = at.slice(0, at.lastIndexOf('/'))) {
-    const found = /^(\d+):(\d+)$/.exec(result.locate(at) ?? '');
-    if (found) return { file, line: Number(found[1]), column: Number(found[2]) };
-    if (at === '') return { file };
-  }
+  const found = /^(\d+):(\d+)$/.exec(nearestLocated(pointer, result.locate)?.where ?? '');
+  return found ? { file, line: Number(found[1]), column: Number(found[2]) } : { file };
 }

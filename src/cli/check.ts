@@ -24,6 +24,7 @@ import { splitDocuments, type StreamStats } from './document-stream.js';
 import { describeFsError } from './fs-errors.js';
 import { namespaceModeOf, type NamespaceMode } from '../cluster/namespace-mode.js';
 import { nothingJudged } from './check-empty.js';
+import { nearestLocated } from './check-locations.js';
 import { exceptionNotices } from '../policy/exceptions.js';
 import { writeExceptionNotices } from './exception-notices.js';
 
@@ -108,15 +109,13 @@ async function judge(item: SourceObject, deps: Judge): Promise<CheckResult> {
     ...(deps.registry && { registry: deps.registry, deadline: new LookupBudget(LOOKUP_BUDGET_MS) }),
   });
   // Lines are looked up now, so the parsed document can be dropped; findings in file order.
-  // Kept: the object's own line, each finding's, and those of the members above a finding
-  // about something missing, up to the first the file holds (where json, sarif and junit point).
+  // Kept: the object's own line, each finding's (the text output's), and the nearest one the
+  // file holds above a finding about something missing (where json, sarif and junit point).
   const lines = new Map<string, string | undefined>([['', item.locate('')]]);
   for (const { path } of findings) {
-    for (let at = path; !lines.has(at); at = at.slice(0, at.lastIndexOf('/'))) {
-      const found = item.locate(at);
-      lines.set(at, found);
-      if (found) break;
-    }
+    lines.set(path, item.locate(path));
+    const nearest = nearestLocated(path, item.locate);
+    if (nearest) lines.set(nearest.at, nearest.where);
   }
   const sorted = findings
     .map(({ rule, action, path, message }, order) => ({ rule, action, path, message, order }))

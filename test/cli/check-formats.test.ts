@@ -153,6 +153,14 @@ t.test('a finding about something absent points at the nearest thing the file ho
     column: 7,
   });
   t.same(findingLocation(result, ''), { file: 'side.yaml', line: 1, column: 1 });
+
+  // Through check, which keeps only the lines its findings need once a document is judged.
+  const noImage =
+    'apiVersion: v1\nkind: Pod\nmetadata: { name: p, namespace: team }\nspec:\n  containers:\n' +
+    '    - name: app\n      resources: { requests: { cpu: 10m, memory: 32Mi } }\n';
+  const [finding] = JSON.parse(cli(['check', '-o', 'json', file('no-image.yaml', noImage)]).stdout).results[0]
+    .findings;
+  t.match(finding, { rule: 'image-registry', path: '/spec/containers/0/image', line: 6, column: 7 });
 });
 
 const child = (e: XmlElement, tag: string) => e.children.filter((c) => c.tag === tag);

@@ -1,6 +1,7 @@
 // `check -o json` and `-o junit`, and `test -o json|junit`, as CI systems read them: the real
 // binary on real files; JUnit read back with a strict XML parser.
 import t from 'tap';
+import { deploymentYaml } from '../fixtures/manifests.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,17 +49,7 @@ spec:
     - name: evil
       image: "ghcr.io/acme/<b>&\\"q\\x01:v1"
 `;
-const GOOD = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: team }
-spec:
-  template:
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:v1.4.2
-          resources: { requests: { cpu: 100m, memory: 128Mi } }
-`;
+const GOOD = deploymentYaml({ namespace: 'team' });
 // What `helm template` prints: each document under the template it came from.
 const RENDERED = `---
 # Source: shop/templates/web.yaml

@@ -2,21 +2,13 @@
 // objects shown as exempt, warnings that can fail the step, findings in file order, usage errors.
 // The real binary, real files and directories, exit codes and output.
 import t from 'tap';
+import { deploymentYaml } from '../fixtures/manifests.js';
 import { runCliSync, scratch } from '../harness/cli-process.js';
 
 const { file } = scratch('kh-check-judging-');
 const cli = runCliSync;
 
-const GOOD = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api }
-spec:
-  template:
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:v1.4.2
-`;
+const GOOD = deploymentYaml();
 const LATEST = GOOD.replace('v1.4.2', 'latest');
 
 t.test('-n gives objects without a namespace one, and exempt objects say so', async (t) => {
@@ -152,7 +144,7 @@ spec:
     [...lines].sort((a, b) => a - b),
     `lines run forwards: ${lines.join(', ')}`,
   );
-  t.equal(lines[0], 20, "the first container's image, on line 20 of the stream");
-  t.equal(lines.at(-1), 23, "the init container's image, below it");
+  t.equal(lines[0], 21, "the first container's image, on line 21 of the stream");
+  t.equal(lines.at(-1), 24, "the init container's image, below it");
   t.match(r.stdout, /^-\n {2}Pod default\/p #1$/m, 'the second document of the stream');
 });

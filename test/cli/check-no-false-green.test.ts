@@ -2,22 +2,14 @@
 // charts and kustomizations say how to render them, and what is exempt says so.
 // The real binary, real files and directories, exit codes and output.
 import t from 'tap';
+import { deploymentYaml } from '../fixtures/manifests.js';
 import { runCliSync, scratch } from '../harness/cli-process.js';
 import { join } from 'node:path';
 
 const { root, file, dir } = scratch('kh-false-green-');
 const cli = runCliSync;
 
-const GOOD = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api }
-spec:
-  template:
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:v1.4.2
-`;
+const GOOD = deploymentYaml();
 const LATEST = GOOD.replace('v1.4.2', 'latest');
 
 t.test('empty stdin (a failed helm template) exits 2 and says what was read', async (t) => {
@@ -158,7 +150,7 @@ t.test('a name that is not a string is an error at its line, never [object Objec
   t.match(
     r.stdout,
     new RegExp(
-      `^error ${path}:14:9: metadata\\.name is a mapping, not a string \\(an unrendered template\\?`,
+      `^error ${path}:15:9: metadata\\.name is a mapping, not a string \\(an unrendered template\\?`,
       'm',
     ),
   );

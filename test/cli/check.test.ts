@@ -1,5 +1,6 @@
 // `kube-hygiene check` as a CI pipeline runs it: the real binary, real files, exit codes, JSON.
 import t from 'tap';
+import { deploymentYaml } from '../fixtures/manifests.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,17 +33,7 @@ const file = (name: string, text: string) => {
   return path;
 };
 
-const GOOD = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: team }
-spec:
-  template:
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:v1.4.2
-          resources: { requests: { cpu: 100m, memory: 128Mi } }
-`;
+const GOOD = deploymentYaml({ namespace: 'team' });
 const SEEDS = `apiVersion: v1
 kind: Pod
 metadata: { name: seeds, namespace: homelab }

@@ -49,16 +49,20 @@ export function evaluateRequest(
   // Registries are asked only for a policy with a rule that needs them: a policy that turns those
   // rules off (an air-gapped cluster) sends nothing, though other rules could use the answers.
   const images =
-    deps.registry && policy.rules.some(({ rule }) => rule.needsRegistry)
-      ? new RequestImages(deps.registry, namespace, deps)
-      : undefined;
-  const judged = andThen(runRules(request, object, namespace, endpoint, deps, images), (run) => {
-    // Policy exceptions (admission/exceptions.ts) first: audit mode, controllers and the ratchet
-    // below only soften what is still denied. The ratchet's run over oldObject is left raw.
-    const name = request.name || (typeof object.metadata?.name === 'string' ? object.metadata.name : '');
-    const target = { endpoint, namespace, kind: subject.kind, name, object };
-    return andThen(applyExceptions(run.findings, target, deps), (findings) => ({ ...run, findings }));
-  });
+    deps.registry && policy.asksRegistries ? new RequestImages(deps.registry, namespace, deps) : undefined;
+  const ran = runRules(request, object, namespace, endpoint, deps, images);
+  // Policy exceptions (admission/exceptions.ts) first: audit mode, controllers and the ratchet
+  // below only soften what is still denied. The ratchet's run over oldObject is left raw. A policy
+  // without exceptions (most) pays nothing for them on a request.
+  const judged =
+    policy.exceptions.length === 0
+      ? ran
+      : andThen(ran, (run) => {
+          const name =
+            request.name || (typeof object.metadata?.name === 'string' ? object.metadata.name : '');
+          const target = { endpoint, namespace, kind: subject.kind, name, object };
+          return andThen(applyExceptions(run.findings, target, deps), (findings) => ({ ...run, findings }));
+        });
   return andThen(judged, (run) => {
     // Only the admitted object's run patches: the ratchet's run over oldObject below does not.
     const { findings, patch } = run;

@@ -25,6 +25,8 @@ export interface CompiledPolicy {
   readonly rules: readonly ConfiguredRule[];
   /** The policy's `exceptions`, in order (admission/exceptions.ts applies them). */
   readonly exceptions: readonly CompiledException[];
+  /** A rule that is on asks image registries: only then does a request get registry lookups. */
+  readonly asksRegistries: boolean;
 }
 
 export function compilePolicy(policy: Policy, rules: readonly Rule[] = RULES): CompiledPolicy {
@@ -41,6 +43,7 @@ export function compilePolicy(policy: Policy, rules: readonly Rule[] = RULES): C
     exemptNamespaces: new Set(policy.exemptNamespaces),
     isExemptImage: compileImageGlobs(policy.exemptImages),
     rules: configured,
+    asksRegistries: configured.some(({ rule }) => rule.needsRegistry === true),
     exceptions: compileExceptions(policy.exceptions),
   });
 }

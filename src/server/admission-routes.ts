@@ -16,7 +16,6 @@ import { LookupBudget } from '../images/lookup-budget.js';
 import type { PolicySource } from './policy-store.js';
 import type { Readiness } from './readiness.js';
 import { decisionLine } from './decision-line.js';
-import { arrivedAt, timeoutOf } from './arrival.js';
 import type { RegistrySource } from './registry-source.js';
 import { decisionBudget, lateReason, lookupBudget, uncheckedAnswer, withinDeadline } from './deadline.js';
 
@@ -82,7 +81,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
     const policy = deps.policy.current();
     const registry = deps.registry?.lookupsFor(policy);
     // The API server's clock started when it sent the request: reading the body spent some of it.
-    const spent = performance.now() - arrivedAt(req);
+    const spent = performance.now() - req.arrivedAt;
     // The whole request's registry time sits inside the API server's deadline.
     const deadline = registry && new LookupBudget(lookupBudget(timeoutMs) - spent);
     const decisionMs = decisionBudget(timeoutMs) - spent;
@@ -115,7 +114,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
   // A decision made in this tick is answered in it: no promise, no extra turn of the loop.
   const answer = (endpoint: Endpoint) => (req: FastifyRequest, reply: FastifyReply) => {
     const started = process.hrtime.bigint();
-    const timeoutMs = timeoutOf(req);
+    const { timeoutMs } = req;
     const decided = decide(req, endpoint, timeoutMs);
     if (decided instanceof Promise)
       return decided.then((a) => send(req, reply, endpoint, a, started, timeoutMs));

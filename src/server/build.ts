@@ -81,6 +81,8 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
   certificates.onChange((next) => {
     app.server.setSecureContext({ cert: next.cert, key: next.key, minVersion: MIN_TLS_VERSION });
   });
+  // Every request's arrival and timeout, read first: the connection guard and the routes use them.
+  recordArrivals(app);
   const connections = guardConnections(app, {
     logger,
     metrics,
@@ -94,7 +96,6 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
   });
   // Fastify accepts text/plain by default; an AdmissionReview is JSON and nothing else.
   app.removeContentTypeParser('text/plain');
-  recordArrivals(app);
   jsonBodies(app, bodyLimit);
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -23,7 +23,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../errors.js';
 import { ConnectionClose, type Metrics } from '../metrics/metrics.js';
-import { DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, parseTimeout } from './deadline.js';
+import { MAX_TIMEOUT_MS } from './deadline.js';
 
 export const CONNECTION_LIMITS = {
   handshakeMs: 10_000,
@@ -147,7 +147,7 @@ export function guardConnections(
     }
   };
 
-  /** A request's answer is out (or its connection gone): the next pipelined one may go on. */
+  /** A request's answer is out: the next pipelined one may go on. */
   const settle = (conn: Connection, p: Pending) => {
     if (conn.current !== p) return;
     conn.current = undefined;
@@ -184,11 +184,9 @@ export function guardConnections(
   app.addHook('onRequest', (req, reply, done) => {
     const conn = open.get(req.raw.socket);
     if (!conn) return done(); // app.inject(): no socket to guard
-    const query = req.query as Record<string, unknown>;
-    const timeoutMs = parseTimeout(query.timeout) ?? DEFAULT_TIMEOUT_MS;
+    const { timeoutMs } = req;
     const pending: Pending = { req: req.raw, res: reply.raw, deadline: Date.now() + timeoutMs, timeoutMs };
     conn.requests += 1;
-    reply.raw.once('close', () => settle(conn, pending));
     if (!conn.current) {
       conn.current = pending;
       return done();
@@ -208,6 +206,14 @@ export function guardConnections(
       };
     } else pending.go = done;
     conn.waiting.push(pending);
+  });
+
+  // Fastify runs this once an answer is out, whoever sent it (a route, the error handler, the
+  // 503 above). A connection that closes before its answer is out is dropped whole instead.
+  app.addHook('onResponse', (req, _reply, done) => {
+    const conn = open.get(req.raw.socket);
+    if (conn?.current?.req === req.raw) settle(conn, conn.current);
+    done();
   });
 
   app.addHook('preClose', (done) => {

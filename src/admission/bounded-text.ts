@@ -11,6 +11,8 @@ export const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const utf8Length = (codePoint: number) =>
   codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
 
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code < 0xe000;
+
 /** Cuts to at most `max` UTF-8 bytes without splitting a character, marking the cut. */
 export function truncateBytes(text: string, max: number): string {
   // A UTF-16 unit is at most 3 bytes, and never less than 1: settle most strings without a scan.
@@ -18,10 +20,14 @@ export function truncateBytes(text: string, max: number): string {
   if (text.length <= max && bytes(text) <= max) return text;
   let used = ELLIPSIS_BYTES;
   let end = 0;
-  for (const ch of text) {
-    used += utf8Length(ch.codePointAt(0)!);
+  // By UTF-16 unit, a surrogate pair (4 bytes) taken whole; a lone surrogate is 3 bytes, as
+  // Buffer.byteLength counts its replacement character.
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    const pair = code >= 0xd800 && code < 0xdc00 && isLowSurrogate(text.charCodeAt(end + 1));
+    used += pair ? 4 : utf8Length(code);
     if (used > max) break;
-    end += ch.length;
+    end += pair ? 2 : 1;
   }
   return text.slice(0, end) + ELLIPSIS;
 }
@@ -61,14 +67,19 @@ export function jsonStringWithin(text: string, max: number): string {
  */
 export class BoundedLines {
   readonly lines: string[] = [];
+  /** Bytes taken: an upper bound (3 per UTF-16 unit) until that bound first nears the cap, exact after. */
   #used = 0;
+  #exact = false;
   #full = false;
+  readonly #separatorBytes: number;
 
   constructor(
     private readonly max: number,
     private readonly reserve: number,
     private readonly separator = '',
-  ) {}
+  ) {
+    this.#separatorBytes = bytes(separator);
+  }
 
   get full(): boolean {
     return this.#full;
@@ -77,8 +88,24 @@ export class BoundedLines {
   /** Adds `line` if it fits with the reserve (or, as the `last` line, without it); false once full. */
   add(line: string, last = false): boolean {
     if (this.#full) return false;
-    const size = bytes(line) + (this.lines.length ? bytes(this.separator) : 0);
-    if (this.#used + size > this.max - (last ? 0 : this.reserve)) {
+    const room = this.max - (last ? 0 : this.reserve);
+    const separator = this.lines.length ? this.#separatorBytes : 0;
+    // Most answers are far from their caps: lines are counted in bytes only once the upper
+    // bound could reach one, and then every line so far, once.
+    if (!this.#exact) {
+      const bound = line.length * 3 + separator;
+      if (this.#used + bound <= room) {
+        this.lines.push(line);
+        this.#used += bound;
+        return true;
+      }
+      this.#exact = true;
+      this.#used = 0;
+      for (const taken of this.lines) this.#used += bytes(taken);
+      this.#used += Math.max(0, this.lines.length - 1) * this.#separatorBytes;
+    }
+    const size = bytes(line) + separator;
+    if (this.#used + size > room) {
       this.#full = true;
       return false;
     }

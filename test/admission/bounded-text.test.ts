@@ -2,7 +2,7 @@
 // escape, and the kept part is the start of the text.
 import t from 'tap';
 import fc from 'fast-check';
-import { bytes, jsonStringWithin, truncateBytes } from '../../src/admission/bounded-text.js';
+import { BoundedLines, bytes, jsonStringWithin, truncateBytes } from '../../src/admission/bounded-text.js';
 
 const text = fc.string({
   unit: fc.constantFrom('a', 'é', '漢', '🚀', '\u0001', '"', '\\', '\n', '\ud800'),
@@ -46,5 +46,54 @@ t.test('a string of megabytes of escapes gives a literal of at most max bytes', 
         .split('')
         .every((c) => c === '\u0001'),
     'a cut prefix',
+  );
+});
+
+t.test('truncateBytes keeps as much as fits: the next character would not', async () => {
+  fc.assert(
+    fc.property(text, fc.integer({ min: 4, max: 600 }), (s, max) => {
+      const cut = truncateBytes(s, max);
+      if (cut === s) return bytes(s) <= max;
+      const kept = cut.slice(0, -1);
+      // The next whole character (a surrogate pair is one), which did not fit with the mark.
+      const next = String.fromCodePoint(s.codePointAt(kept.length)!);
+      const whole = s.slice(kept.length, kept.length + next.length) === next ? next : s[kept.length]!;
+      return bytes(kept + whole) + bytes('…') > max;
+    }),
+    { seed: 20261205, numRuns: 2_000 },
+  );
+});
+
+t.test('BoundedLines takes exactly the lines a byte-exact count takes', async () => {
+  // The reference counts every line in UTF-8 bytes as it comes.
+  const reference = (lines: string[], max: number, reserve: number, separator: string) => {
+    const taken: string[] = [];
+    let used = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const size = bytes(lines[i]!) + (taken.length ? bytes(separator) : 0);
+      if (used + size > max - (i === lines.length - 1 ? 0 : reserve)) break;
+      taken.push(lines[i]!);
+      used += size;
+    }
+    return taken;
+  };
+  fc.assert(
+    fc.property(
+      fc.array(text, { maxLength: 40 }),
+      fc.integer({ min: 0, max: 4000 }),
+      fc.integer({ min: 0, max: 200 }),
+      fc.constantFrom('', ',', '\n'),
+      (lines, max, reserve, separator) => {
+        const bounded = new BoundedLines(max, reserve, separator);
+        for (let i = 0; i < lines.length; i++) if (!bounded.add(lines[i]!, i === lines.length - 1)) break;
+        const expected = reference(lines, max, reserve, separator);
+        return (
+          bounded.lines.length === expected.length &&
+          bounded.lines.every((l, i) => l === expected[i]) &&
+          bounded.full === expected.length < lines.length
+        );
+      },
+    ),
+    { seed: 20261205, numRuns: 3_000 },
   );
 });

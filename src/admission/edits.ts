@@ -57,8 +57,9 @@ export class ObjectEdits implements Edits {
   #root: Node;
   /** The root when the running transaction began: what undoing it puts back. */
   #start: Node;
-  /** Nodes copied in the running transaction; undefined until it writes. */
-  #own: WeakSet<object> | undefined;
+  /** Nodes copied in the running transaction; undefined until it writes. A Set, not a WeakSet:
+   * it lives as long as one review, and WeakSet entries cost the garbage collector per entry. */
+  #own: Set<object> | undefined;
 
   constructor(private readonly original: JsonObject) {
     this.#root = this.#start = original;
@@ -128,7 +129,7 @@ export class ObjectEdits implements Edits {
    * created (an object, or `last` for the final step) where it is missing or null.
    */
   #writable(steps: readonly string[], last: Kind): Node {
-    const own = (this.#own ??= new WeakSet());
+    const own = (this.#own ??= new Set());
     if (!own.has(this.#root)) own.add((this.#root = shallowCopy(this.#root)));
     let node = this.#root;
     for (let i = 0; i < steps.length; i++) {

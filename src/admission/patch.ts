@@ -30,10 +30,13 @@ function diffObjects(before: JsonObject, after: JsonObject, path: string, out: P
       out.push({ op: 'remove', path: `${path}/${escapePointerToken(key)}` });
     }
   }
-  for (const [key, value] of Object.entries(after)) {
-    if (value === undefined) continue;
-    const at = `${path}/${escapePointerToken(key)}`;
+  for (const key of Object.keys(after)) {
+    const value = after[key];
     const previous = member(before, key);
+    // Untouched members are the original's own values (edits copy only what they change): no
+    // pointer is written for them.
+    if (value === undefined || value === previous) continue;
+    const at = `${path}/${escapePointerToken(key)}`;
     if (previous === undefined) out.push({ op: 'add', path: at, value });
     else diffValues(previous, value, at, out);
   }
@@ -41,7 +44,8 @@ function diffObjects(before: JsonObject, after: JsonObject, path: string, out: P
 
 function diffArrays(before: unknown[], after: unknown[], path: string, out: PatchOperation[]): void {
   const shared = Math.min(before.length, after.length);
-  for (let i = 0; i < shared; i++) diffValues(before[i], after[i], `${path}/${i}`, out);
+  for (let i = 0; i < shared; i++)
+    if (before[i] !== after[i]) diffValues(before[i], after[i], `${path}/${i}`, out);
   for (let i = shared; i < after.length; i++) out.push({ op: 'add', path: `${path}/-`, value: after[i] });
   // From the end, so every index still names the entry it meant when its operation runs.
   for (let i = before.length - 1; i >= shared; i--) out.push({ op: 'remove', path: `${path}/${i}` });

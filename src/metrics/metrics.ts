@@ -1,7 +1,7 @@
 // The few metrics an operator alerts on, in a registry of their own (one per server, so tests
 // can build several). Labels stay low-cardinality: never object names or images.
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { RequestCounter, RequestDurations } from './request-counts.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestCounter } from './request-counts.js';
 import { VERSION } from '../version.js';
 
 // unchecked: let through without a decision (deadline passed, or the engine failed).
@@ -34,7 +34,7 @@ export type ConnectionClose = (typeof ConnectionClose)[keyof typeof ConnectionCl
 export interface Metrics {
   readonly registry: Registry;
   readonly admissionRequests: RequestCounter<'webhook' | 'kind' | 'operation' | 'decision'>;
-  readonly admissionDuration: RequestDurations<'webhook'>;
+  readonly admissionDuration: Histogram<'webhook'>;
   readonly findings: RequestCounter<'rule' | 'action'>;
   readonly registryLookups: RequestCounter<'result'>;
   readonly cacheEntries: Gauge<'cache'>;
@@ -108,7 +108,7 @@ export function createMetrics({ defaultMetrics = true } = {}): Metrics {
   return {
     registry,
     admissionRequests,
-    admissionDuration: new RequestDurations({
+    admissionDuration: new Histogram({
       name: 'kube_hygiene_admission_duration_seconds',
       help: 'Time from request received to response sent',
       labelNames: ['webhook'] as const,

@@ -131,7 +131,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
   ): FastifyReply => {
     const review = req.body as AdmissionReview;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    metrics.admissionDuration.observe(endpoint, ms / 1000);
+    metrics.admissionDuration.observe({ webhook: endpoint }, ms / 1000);
 
     let body: AdmissionReviewResponse;
     let evaluation: Evaluation | undefined;

@@ -56,15 +56,15 @@ t.test('every body gets what Fastify’s guarded parser gives it', async (t) => 
 });
 
 t.test('only text that could name a poisoned key takes the guarded path', async (t) => {
-  t.notOk(mayHoldPoisonedKeys(bodies['a plain review']!));
+  // Fastify's unguarded parser still says "empty" and skips a byte-order mark, as the guarded one.
+  for (const what of ['a plain review', 'a byte-order mark', 'an empty body', 'text that is not JSON'])
+    t.notOk(mayHoldPoisonedKeys(bodies[what]!), what);
   for (const what of [
     'a __proto__ member',
     'an escaped __proto__ member',
     'constructor.prototype',
     'an escaped constructor',
     'an escape elsewhere',
-    'a byte-order mark',
-    'an empty body',
   ])
     t.ok(mayHoldPoisonedKeys(bodies[what]!), what);
 });

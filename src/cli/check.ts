@@ -113,8 +113,8 @@ async function judge(item: SourceObject, deps: Judge): Promise<CheckResult> {
   // file holds above a finding about something missing (where json, sarif and junit point).
   const lines = new Map<string, string | undefined>([['', item.locate('')]]);
   for (const { path } of findings) {
-    lines.set(path, item.locate(path));
     const nearest = nearestLocated(path, item.locate);
+    if (nearest?.at !== path) lines.set(path, undefined);
     if (nearest) lines.set(nearest.at, nearest.where);
   }
   const sorted = findings

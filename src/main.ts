@@ -18,6 +18,7 @@ import { ensureDevCertificates } from './certs/dev.js';
 import { HygieneError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
+import { batchedStdout } from './server/batched-log.js';
 import { openCertificateStore } from './server/certificate-store.js';
 import { buildMetricsServer } from './server/metrics-server.js';
 import { openPolicyStore, type PolicyStoreOptions } from './server/policy-store.js';
@@ -61,15 +62,10 @@ export interface RunningServer {
 }
 
 /**
- * The server's logger: JSON lines on stdout, each written (write(2)) as it is logged. The
- * decision log is the audit trail and an OOM kill is a SIGKILL: a line held back in a buffer
- * would be lost with the process. Writing per event-loop turn instead of per line measured no
- * different in CPU per request (docs/performance.md), so pino's own synchronous destination it is.
+ * The server's logger: JSON lines on stdout, written in batches held at most 15 ms (a SIGKILL
+ * loses nothing older than 50 ms: server/batched-log.ts).
  */
-export function createLogger(
-  level: string,
-  destination: DestinationStream = pino.destination({ dest: 1, sync: true }),
-): Logger {
+export function createLogger(level: string, destination: DestinationStream = batchedStdout()): Logger {
   return pino({ level, formatters: { level: (label) => ({ level: label }) } }, destination);
 }
 

@@ -18,6 +18,9 @@ export function truncateBytes(text: string, max: number): string {
   // A UTF-16 unit is at most 3 bytes, and never less than 1: settle most strings without a scan.
   if (text.length * 3 <= max) return text;
   if (text.length <= max && bytes(text) <= max) return text;
+  // Most text we quote is ASCII: when the longest prefix that could fit is, it is the cut.
+  const head = text.slice(0, Math.max(0, max - ELLIPSIS_BYTES));
+  if (bytes(head) === head.length) return head + ELLIPSIS;
   let used = ELLIPSIS_BYTES;
   let end = 0;
   // By UTF-16 unit, a surrogate pair (4 bytes) taken whole; a lone surrogate is 3 bytes, as

@@ -95,6 +95,9 @@ async function started(name: string, args: string[], env: NodeJS.ProcessEnv): Pr
     args.map((a) => a.replace('PORT', `${port}`)),
     { env, stdio: ['ignore', reader.stdin!, 'inherit'] },
   );
+  // The server has its own copy of the pipe's end: with ours closed, the reader ends when the
+  // server does, and neither keeps this process running.
+  reader.stdin!.destroy();
   process.on('exit', () => {
     if (child.exitCode === null) child.kill('SIGKILL');
     if (reader.exitCode === null) reader.kill('SIGKILL');

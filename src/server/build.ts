@@ -63,7 +63,8 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
     // Handshake and header deadlines; each request's own deadline is server/connections.ts'.
     https: { cert, key, minVersion: MIN_TLS_VERSION, ...SERVER_TIMEOUTS },
     requestTimeout: REQUEST_TIMEOUT_MS,
-    clientErrorHandler: answerClientError(metrics),
+    // The guard is added below, before any connection can reach this handler.
+    clientErrorHandler: answerClientError(metrics, (socket) => connections.hadRequest(socket)),
     // Fastify's own logger would make a child logger per request and log each one; the route
     // writes the one line per decision with the server's logger instead.
     logger: false,

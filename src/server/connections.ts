@@ -71,6 +71,8 @@ export interface ConnectionGuardOptions {
 export interface ConnectionGuard {
   /** Whether this request's connection was closed here (its broken body is nobody's review). */
   closedHere(req: IncomingMessage): boolean;
+  /** Whether any request has begun on this connection. */
+  hadRequest(socket: Socket): boolean;
 }
 
 /** An HTTP/1.1 answer written on the socket itself, for a request Fastify will not answer. */
@@ -234,19 +236,25 @@ export function guardConnections(
     done();
   });
 
-  return { closedHere: (req) => closedHere.has(req.socket) };
+  return {
+    closedHere: (req) => closedHere.has(req.socket),
+    hadRequest: (socket) => (open.get(socket)?.requests ?? 0) > 0,
+  };
 }
 
 /**
  * Fastify's clientErrorHandler: what Node refuses before any route sees it (headers too slow or
  * too large, bytes that are not HTTP), answered in the server's own error shape, then closed.
  */
-export function answerClientError(metrics: Metrics) {
+export function answerClientError(metrics: Metrics, hadRequest: (socket: Socket) => boolean) {
   return (err: NodeJS.ErrnoException, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     let answer: string;
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      metrics.connectionsClosed.inc({ reason: ConnectionClose.requestDeadline });
+      // Node's header deadline and the guard's sweep both watch a connection whose first
+      // headers trickle in; whichever fires first, it is counted as one that sent no request.
+      const reason = hadRequest(socket) ? ConnectionClose.requestDeadline : ConnectionClose.noRequest;
+      metrics.connectionsClosed.inc({ reason });
       answer = rawAnswer(
         408,
         ErrorCode.REQUEST_TIMEOUT,

@@ -3,7 +3,6 @@
 // registries turned off unless asked for), and its CPU time read from /proc.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { request } from 'node:https';
 import { parseDocument } from 'yaml';
 import { generateCa, generateServingCertificate } from '../src/certs/generate.js';
 import { RULES } from '../src/rules/index.js';
+import { freePort } from '../test/harness/free-port.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 
@@ -21,15 +21,6 @@ export interface BenchServer {
   /** user + system CPU seconds the server has used (Linux /proc; NaN elsewhere). */
   cpuSeconds(): number;
   stop(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function ready(port: number, ca: string): Promise<boolean> {

@@ -21,12 +21,12 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { parseDocument } from 'yaml';
 import { generateCa, generateServingCertificate } from '../src/certs/generate.js';
 import { RULES } from '../src/rules/index.js';
 import { pacedLoad } from './paced-load.js';
 import { hostileTimings } from './hostile-bodies.js';
+import { freePort } from '../test/harness/free-port.js';
 
 interface Result {
   requests: { average: number; total: number };
@@ -57,15 +57,6 @@ interface Server {
   readonly name: string;
   readonly port: number;
   readonly child: ChildProcess;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** One POST, its JSON answer (also the readiness probe, with GET). */

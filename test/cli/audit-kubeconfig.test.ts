@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { startApiWithKubeconfig } from '../harness/apiserver/kubeconfig.js';
-import { freePort } from '../harness/registry/registry-process.js';
+import { freePort } from '../harness/free-port.js';
 import { auditSeed } from '../cluster/audit-seed.js';
 import { audit, type AuditIo } from '../../src/cli/audit.js';
 import { ErrorCode, HygieneError } from '../../src/errors.js';

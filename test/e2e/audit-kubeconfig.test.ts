@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startControlPlane } from '../harness/control-plane/control-plane.js';
-import { freePort } from '../harness/registry/registry-process.js';
+import { freePort } from '../harness/free-port.js';
 import { REPO } from '../harness/server-process.js';
 
 // A control plane starts in 10–20 s.

@@ -11,7 +11,7 @@ import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { KubeletVolume, request, tempDir, testPki, servedFingerprint } from '../harness/tls.js';
 import { REPO, killIfRunning, spawnServer } from '../harness/server-process.js';
-import { freePort } from '../harness/registry/registry-process.js';
+import { freePort } from '../harness/free-port.js';
 import { AuthMode, startSeededRegistry } from '../harness/registry/registries.js';
 import type { AdmissionReviewResponse } from '../../src/admission/review.js';
 import { callMix, type Call } from './calls.js';

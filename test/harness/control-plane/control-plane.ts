@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { controlPlaneBinaries, type Binaries } from './binaries.js';
 import { makeControlPlanePki, type ControlPlanePki } from './pki.js';
 import { startProcess, waitUntil, type Process } from './process.js';
-import { freePort } from '../registry/registry-process.js';
+import { freePort } from '../free-port.js';
 import { tempDir } from '../tls.js';
 
 export interface CommandResult {

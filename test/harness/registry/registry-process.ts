@@ -3,9 +3,10 @@
 // access log is kept so tests can count the requests it served.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../free-port.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
@@ -35,14 +36,6 @@ export interface RegistryProcess {
   /** Resolves once the access log has stopped growing (lines land just after each response). */
   logSettled(): Promise<void>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function authYaml(auth: RegistryAuth, dir: string): string {

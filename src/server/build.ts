@@ -64,7 +64,7 @@ export function buildServer(deps: ServerDeps): AdmissionServer {
     https: { cert, key, minVersion: MIN_TLS_VERSION, ...SERVER_TIMEOUTS },
     requestTimeout: REQUEST_TIMEOUT_MS,
     // The guard is added below, before any connection can reach this handler.
-    clientErrorHandler: answerClientError(metrics, (socket) => connections.hadRequest(socket)),
+    clientErrorHandler: answerClientError((socket) => connections.headersTimedOut(socket)),
     // Fastify's own logger would make a child logger per request and log each one; the route
     // writes the one line per decision with the server's logger instead.
     logger: false,

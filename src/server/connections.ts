@@ -71,8 +71,11 @@ export interface ConnectionGuardOptions {
 export interface ConnectionGuard {
   /** Whether this request's connection was closed here (its broken body is nobody's review). */
   closedHere(req: IncomingMessage): boolean;
-  /** Whether any request has begun on this connection. */
-  hadRequest(socket: Socket): boolean;
+  /**
+   * Node's header deadline passed on this connection. The sweep watches a first request too, so
+   * this closes the connection the same way, with the same answer, counted once, whichever fires.
+   */
+  headersTimedOut(socket: Socket): void;
 }
 
 /** An HTTP/1.1 answer written on the socket itself, for a request Fastify will not answer. */
@@ -104,6 +107,11 @@ const silentAnswer = rawAnswer(
   ErrorCode.REQUEST_TIMEOUT,
   `no request headers within ${CONNECTION_LIMITS.headersMs / 1000} s of connecting; the connection is closed`,
 );
+const slowHeadersAnswer = rawAnswer(
+  408,
+  ErrorCode.REQUEST_TIMEOUT,
+  `the request headers did not arrive within ${CONNECTION_LIMITS.headersMs / 1000} s; the connection is closed`,
+);
 const shutdownAnswer = rawAnswer(
   503,
   ErrorCode.SHUTTING_DOWN,
@@ -121,19 +129,28 @@ export function guardConnections(
   let closing = false;
   let sweeper: NodeJS.Timeout | undefined;
 
+  // Two timers may find the same connection overdue: it is warned of, counted and answered once.
+  const isClosed = (conn: Connection) => closedHere.has(conn.socket) || conn.socket.destroyed;
   const close = (conn: Connection, reason: ConnectionClose, answer?: string) => {
-    if (closedHere.has(conn.socket) || conn.socket.destroyed) return;
+    if (isClosed(conn)) return;
     closedHere.add(conn.socket);
     metrics.connectionsClosed.inc({ reason });
     endSocket(conn.socket, answer);
   };
 
   const cutLate = (conn: Connection, p: Pending) => {
+    if (isClosed(conn)) return;
     logger.warn(
       { remote: conn.socket.remoteAddress, timeoutMs: p.timeoutMs, url: p.req.url },
       'request not received in full within its timeout: connection closed',
     );
     close(conn, ConnectionClose.requestDeadline, lateAnswer(p.timeoutMs));
+  };
+
+  const closeSilent = (conn: Connection) => {
+    if (isClosed(conn)) return;
+    logger.warn({ remote: conn.socket.remoteAddress }, 'no request after connecting: connection closed');
+    close(conn, ConnectionClose.noRequest, silentAnswer);
   };
 
   const sweep = () => {
@@ -142,10 +159,7 @@ export function guardConnections(
       const p = conn.current;
       if (p) {
         if (!p.req.complete && !p.res.headersSent && now >= p.deadline) cutLate(conn, p);
-      } else if (conn.requests === 0 && now - conn.openedAt >= CONNECTION_LIMITS.headersMs) {
-        logger.warn({ remote: conn.socket.remoteAddress }, 'no request after connecting: connection closed');
-        close(conn, ConnectionClose.noRequest, silentAnswer);
-      }
+      } else if (conn.requests === 0 && now - conn.openedAt >= CONNECTION_LIMITS.headersMs) closeSilent(conn);
     }
   };
 
@@ -238,7 +252,20 @@ export function guardConnections(
 
   return {
     closedHere: (req) => closedHere.has(req.socket),
-    hadRequest: (socket) => (open.get(socket)?.requests ?? 0) > 0,
+    headersTimedOut: (socket) => {
+      const conn = open.get(socket);
+      if (!conn) {
+        metrics.connectionsClosed.inc({ reason: ConnectionClose.requestDeadline });
+        return endSocket(socket, slowHeadersAnswer);
+      }
+      if (conn.requests === 0) return closeSilent(conn);
+      if (isClosed(conn)) return;
+      logger.warn(
+        { remote: conn.socket.remoteAddress },
+        'request headers not received within their deadline: connection closed',
+      );
+      close(conn, ConnectionClose.requestDeadline, slowHeadersAnswer);
+    },
   };
 }
 
@@ -246,21 +273,12 @@ export function guardConnections(
  * Fastify's clientErrorHandler: what Node refuses before any route sees it (headers too slow or
  * too large, bytes that are not HTTP), answered in the server's own error shape, then closed.
  */
-export function answerClientError(metrics: Metrics, hadRequest: (socket: Socket) => boolean) {
+export function answerClientError(headersTimedOut: ConnectionGuard['headersTimedOut']) {
   return (err: NodeJS.ErrnoException, socket: Socket): void => {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return headersTimedOut(socket);
     let answer: string;
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      // Node's header deadline and the guard's sweep both watch a connection whose first
-      // headers trickle in; whichever fires first, it is counted as one that sent no request.
-      const reason = hadRequest(socket) ? ConnectionClose.requestDeadline : ConnectionClose.noRequest;
-      metrics.connectionsClosed.inc({ reason });
-      answer = rawAnswer(
-        408,
-        ErrorCode.REQUEST_TIMEOUT,
-        `the request headers did not arrive within ${CONNECTION_LIMITS.headersMs / 1000} s; the connection is closed`,
-      );
-    } else if (err.code === 'HPE_HEADER_OVERFLOW') {
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
       answer = rawAnswer(431, ErrorCode.HEADERS_TOO_LARGE, 'the request headers are too large');
     } else {
       answer = rawAnswer(400, ErrorCode.REVIEW_MALFORMED, `not a readable HTTP/1.1 request (${err.code})`);

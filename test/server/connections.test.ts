@@ -99,7 +99,17 @@ t.test('silence, trickled headers, a trickled body without ?timeout=: closed aft
     'after its answer to the first',
   );
   t.equal(slowSecond.responses()[1]?.json().error.code, 'KH_REQUEST_TIMEOUT');
+  // Node's header deadline and the guard's own watch both cover a first request: either way,
+  // the same answer, one count and one warning per connection.
+  for (const c of [silent, slowHeaders])
+    t.match(c.responses()[0]?.json().error.message, /^no request headers within 10 s of connecting/);
+  t.match(slowSecond.responses()[1]?.json().error.message, /^the request headers did not arrive within 10 s/);
   t.equal(await closedCount(server, 'no-request'), 2, 'silent and slow headers: no request');
+  t.equal(
+    server.logs.filter((l) => l.msg === 'no request after connecting: connection closed').length,
+    2,
+    'one warning each',
+  );
   t.equal(
     await closedCount(server, 'request-deadline'),
     2,

@@ -2,6 +2,7 @@
 // person applies it, so offline verdicts are the webhook's verdicts.
 import { randomUUID } from 'node:crypto';
 import type { AdmissionRequest } from './review.js';
+import { isClusterScoped } from '../kube/scope.js';
 import type { KubeObject } from '../kube/workload.js';
 import type { Operation } from '../rules/rule.js';
 
@@ -9,6 +10,7 @@ export const OFFLINE_USER = 'kube-hygiene-offline';
 
 export interface RequestOptions {
   readonly operation?: Operation;
+  /** For a namespaced object that names none; a cluster-scoped kind never gets one. */
   readonly namespace?: string;
   readonly oldObject?: KubeObject;
   readonly username?: string;
@@ -33,7 +35,10 @@ export function requestFor(object: KubeObject, options: RequestOptions = {}): Ad
     kind,
     requestKind: kind,
     name: subject.metadata?.name ?? '',
-    namespace: options.namespace ?? subject.metadata?.namespace ?? 'default',
+    // A cluster-scoped object is in no namespace, whatever its metadata or -n say.
+    namespace: isClusterScoped(group, kind.kind)
+      ? ''
+      : (options.namespace ?? subject.metadata?.namespace ?? 'default'),
     operation,
     userInfo: { username: options.username ?? OFFLINE_USER },
     object: operation === 'DELETE' ? null : object,

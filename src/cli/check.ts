@@ -44,7 +44,7 @@ options:
   -o, --output FORMAT      text (default), json, sarif (SARIF 2.1.0 for code scanning)
                            or junit (JUnit XML for CI test reports)
   -n, --namespace NS       namespace of objects that name none (default: default), so exempt
-                           namespaces apply as in the cluster
+                           namespaces apply as in the cluster; cluster-scoped kinds have none
       --policy FILE        policy file (default: the embedded default policy)
       --mode enforce|audit override the policy's mode
       --fail-on deny|warn  exit 1 on a denial (default), or on a warning too

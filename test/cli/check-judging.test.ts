@@ -39,6 +39,18 @@ t.test('-n gives objects without a namespace one, and exempt objects say so', as
   const off = cli(['check', '-n', 'shop', '-'], labelled);
   t.equal(off.code, 0, 'a Namespace in the input with mode off applies to the objects after it');
   t.match(off.stdout, /^ {2}Deployment shop\/api #1 exempt: namespace shop has mode off$/m);
+
+  // Cluster-scoped kinds are in no namespace, whatever -n or their metadata say: not exempt.
+  const clusterScoped =
+    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n---\n' +
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\n  namespace: kube-system\nrules: []\n';
+  const scoped = cli(['check', '-n', 'kube-system', '-o', 'json', '-'], clusterScoped);
+  t.equal(scoped.code, 0, scoped.stderr);
+  t.match(JSON.parse(scoped.stdout).results, [
+    { kind: 'Namespace', namespace: '', name: 'team-a', exempt: undefined },
+    { kind: 'ClusterRole', namespace: '', name: 'reader', exempt: undefined },
+  ]);
+  t.match(cli(['check', '-n', 'kube-system', '-'], clusterScoped).stdout, /0 denied, 0 warned;/);
 });
 
 t.test('--fail-on warn fails on warnings; audit mode still exits 0', async (t) => {

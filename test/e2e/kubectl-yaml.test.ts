@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlPlane } from '../harness/control-plane/control-plane.js';
 import { OFFLINE_POLICY, startKubeHygiene } from '../harness/control-plane/kube-hygiene.js';
+import { CLUSTER_SCOPED_KINDS } from '../../src/kube/scope.js';
 import { REPO } from '../harness/server-process.js';
 import { warningLines } from './kubectl-output.js';
 
@@ -95,4 +96,48 @@ t.test('the opt-out the pod-identity-env warning tells a user to write is accept
     'and the opt-out took effect',
   );
   t.equal(check(file).status, 1, 'check reads it too: judged (denied), not an input error');
+});
+
+t.test('check takes the kinds the API server keeps outside namespaces as namespaceless', async (t) => {
+  // Discovery of every built-in group version the API server serves: which kinds are cluster-scoped.
+  const get = async (path: string) => {
+    const got = await plane.kubectl(['get', '--raw', path]);
+    t.equal(got.code, 0, got.stderr);
+    return JSON.parse(got.stdout) as {
+      groups?: { name: string; versions: { groupVersion: string }[] }[];
+      resources?: { name: string; kind: string; namespaced: boolean }[];
+    };
+  };
+  const groupVersions = [
+    ['', '/api/v1'],
+    ...((await get('/apis')).groups ?? [])
+      .filter((g) => g.name.endsWith('.k8s.io'))
+      .flatMap((g) => g.versions.map((v) => [g.name, `/apis/${v.groupVersion}`])),
+  ] as [string, string][];
+  const served = new Map<string, boolean>();
+  for (const [group, path] of groupVersions)
+    for (const r of (await get(path)).resources ?? [])
+      if (!r.name.includes('/')) served.set(`${r.kind}.${group}`, r.namespaced);
+  t.ok(served.get('ClusterRole.rbac.authorization.k8s.io') === false && served.get('Pod.') === true);
+
+  const ours = new Set(CLUSTER_SCOPED_KINDS);
+  const missing = [...served].filter(([kind, namespaced]) => !namespaced && !ours.has(kind));
+  const wrong = [...served].filter(([kind, namespaced]) => namespaced && ours.has(kind));
+  t.same(missing, [], 'every cluster-scoped kind served is in src/kube/scope.ts');
+  t.same(wrong, [], 'no namespaced kind served is in it');
+
+  // And `check -n` gives such an object no namespace: none to be exempt by.
+  const file = join(plane.dir, 'cluster-scoped.yaml');
+  writeFileSync(
+    file,
+    'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader\nrules: []\n',
+  );
+  t.equal((await plane.kubectl(['apply', '--dry-run=server', '-n', 'kube-system', '-f', file])).code, 0);
+  const judged = spawnSync(
+    process.execPath,
+    [join(REPO, 'dist/cli/main.js'), 'check', '-o', 'json', '-n', 'kube-system', file],
+    { encoding: 'utf8' },
+  );
+  t.match(JSON.parse(judged.stdout).results, [{ kind: 'ClusterRole', namespace: '', name: 'reader' }]);
+  t.notOk(JSON.parse(judged.stdout).results[0].exempt, 'not exempt as if in kube-system');
 });

@@ -153,7 +153,13 @@ export function applyExceptions(
         if (isExpired(e, now)) expired ??= e;
         else active ??= e;
       }
-      if (active) out[i] = { ...f, action: 'warn', message: excusedMessage(active, f.message) };
+      if (active)
+        out[i] = {
+          ...f,
+          action: 'warn',
+          message: excusedMessage(active, f.message),
+          exception: active.number,
+        };
       else if (expired) out[i] = { ...f, message: expiredMessage(expired, f.message) };
     }
     return out;

@@ -39,6 +39,8 @@ export interface Finding {
   readonly path: string;
   /** What the finding is about (an image, a container); a ratchet keeps findings whose subject was already there. */
   readonly subject?: string;
+  /** The policy exception (its number) that turned this denial into a warning. */
+  readonly exception?: number;
 }
 
 /** What a rule returns: the engine adds the rule id and the configured action. */

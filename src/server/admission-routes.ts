@@ -45,6 +45,14 @@ function firedRules(evaluation: Evaluation | undefined): string[] {
   return ids;
 }
 
+/** The policy exceptions that excused a denial, for the audit trail; undefined when none did. */
+function excusedBy(evaluation: Evaluation | undefined): number[] | undefined {
+  let numbers: number[] | undefined;
+  for (const { exception } of evaluation?.findings ?? [])
+    if (exception !== undefined && !numbers?.includes(exception)) (numbers ??= []).push(exception);
+  return numbers;
+}
+
 function decisionOf(body: AdmissionReviewResponse, evaluation?: Evaluation): Decision {
   if (!body.response.allowed) return Decision.denied;
   return body.response.warnings?.length || evaluation?.findings.length ? Decision.warned : Decision.allowed;
@@ -174,6 +182,7 @@ export function admissionRoutes(app: FastifyInstance, deps: AdmissionRouteDeps):
       decision,
       mode: evaluation?.mode,
       rules: firedRules(evaluation),
+      exceptions: excusedBy(evaluation),
       // Undefined values are left out of the line; one shape for every line keeps building it cheap.
       skipped: evaluation?.skipped,
       unchecked: answered.unchecked,

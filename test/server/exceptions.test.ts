@@ -43,7 +43,7 @@ t.test('allowed with a warning under the exception, denied after it expired', as
     ],
   );
   const [line] = server.logs.filter((l) => l.msg === 'admission decision');
-  t.match(line, { decision: 'warned', rules: ['image-registry', 'image-tag'] });
+  t.match(line, { decision: 'warned', rules: ['image-registry', 'image-tag'], exceptions: [1] });
   t.match(await server.metrics(), /^kube_hygiene_policy_exceptions\{state="active"\} 1$/m);
 
   now = new Date('2027-01-01T00:00:00Z');
@@ -55,6 +55,9 @@ t.test('allowed with a warning under the exception, denied after it expired', as
     /- \[image-tag\] exception #1 \(owner platform@example\.com\) expired on 2026-12-31: container "assistant"/,
   );
   t.notOk(denied.warnings);
+  const deniedLine = server.logs.filter((l) => l.msg === 'admission decision')[1];
+  t.match(deniedLine, { decision: 'denied' });
+  t.notOk(deniedLine && 'exceptions' in deniedLine, 'an expired exception let nothing through');
   const metrics = await server.metrics();
   t.match(metrics, /^kube_hygiene_policy_exceptions\{state="active"\} 0$/m);
   t.match(metrics, /^kube_hygiene_policy_exceptions\{state="expired"\} 1$/m, 'the gauge follows the clock');

@@ -11,6 +11,7 @@ import { parseDocument } from 'yaml';
 import { generateCa, generateServingCertificate } from '../src/certs/generate.js';
 import { RULES } from '../src/rules/index.js';
 import { freePort } from '../test/harness/free-port.js';
+import { imageNodeFlags } from './image-node-flags.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 
@@ -49,6 +50,7 @@ export async function startBenchServer({ registryRules }: { registryRules: boole
   const child = spawn(
     process.execPath,
     [
+      ...imageNodeFlags(),
       join(REPO, 'dist/main.js'),
       ...['--host', '127.0.0.1', '--port', `${port}`, '--metrics-port', `${metricsPort}`],
       ...['--cert', join(dir, 'tls.crt'), '--key', join(dir, 'tls.key'), '--drain-delay', '0'],

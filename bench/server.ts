@@ -27,6 +27,7 @@ import { RULES } from '../src/rules/index.js';
 import { pacedLoad } from './paced-load.js';
 import { hostileTimings } from './hostile-bodies.js';
 import { freePort } from '../test/harness/free-port.js';
+import { imageNodeFlags } from './image-node-flags.js';
 
 interface Result {
   requests: { average: number; total: number };
@@ -83,7 +84,7 @@ async function started(name: string, args: string[], env: NodeJS.ProcessEnv): Pr
   const reader = spawn('cat', [], { stdio: ['pipe', 'ignore', 'inherit'] });
   const child = spawn(
     process.execPath,
-    args.map((a) => a.replace('PORT', `${port}`)),
+    [...imageNodeFlags(), ...args.map((a) => a.replace('PORT', `${port}`))],
     { env, stdio: ['ignore', reader.stdin!, 'inherit'] },
   );
   // The server has its own copy of the pipe's end: with ours closed, the reader ends when the
@@ -193,7 +194,8 @@ async function main() {
   console.log(
     `server benchmark: TLS keep-alive, ${CONNECTIONS} connections, ${SECONDS} s phases, ${ROUNDS} rounds, ` +
       `body ${reviewFile.slice(REPO.length)} (${body.length} bytes, patch ${patch.length} bytes base64), ` +
-      `registry rules ${process.env.BENCH_REGISTRY_RULES === 'on' ? 'on' : 'off'}, no cluster; load average ${load1()}`,
+      `registry rules ${process.env.BENCH_REGISTRY_RULES === 'on' ? 'on' : 'off'}, no cluster; ` +
+      `Node.js ${process.version} ${imageNodeFlags().join(' ')} (the image's flags); load average ${load1()}`,
   );
   // Warm-up, discarded: the JIT and a heap still growing in the first seconds.
   for (const endpoint of ENDPOINTS) for (const s of servers) await saturate(s, [path(endpoint)]);

@@ -88,7 +88,16 @@ t.test('non-root by number, no shell at run time, exec-form entry point', async 
   t.ok(entrypoint && isExecForm(entrypoint), 'ENTRYPOINT in exec form');
   const argv = JSON.parse(entrypoint!.getArgumentsContent()!) as string[];
   t.equal(argv[0], '/usr/local/bin/node');
-  t.ok(existsSync(join(REPO, argv[1]!.replace(/^\/app\//, ''))), `${argv[1]} exists in the build`);
+  const script = argv.at(-1)!;
+  t.ok(existsSync(join(REPO, script.replace(/^\/app\//, ''))), `${script} exists in the build`);
+  // Node.js refuses a flag it does not know ("bad option") before running anything.
+  const flags = argv.slice(1, -1);
+  t.ok(
+    flags.every((f) => f.startsWith('--')),
+    `Node.js flags between node and the script: ${flags}`,
+  );
+  const accepted = spawnSync(process.execPath, [...flags, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+  t.equal(accepted.status, 0, `Node.js ${process.version} takes ${flags.join(' ')}: ${accepted.stderr}`);
   const [cmd] = final.instructions.filter((i) => keyword(i) === 'CMD');
   t.same(JSON.parse(cmd!.getArgumentsContent()!), ['serve']);
   t.same(

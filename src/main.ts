@@ -14,7 +14,6 @@ import {
 } from './config.js';
 import { chooseConnection, type ConnectionSource } from './cluster/connection-source.js';
 import type { ClusterViewOptions } from './cluster/view.js';
-import { ensureDevCertificates } from './certs/dev.js';
 import { HygieneError } from './errors.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { buildServer, type ServerDeps } from './server/build.js';
@@ -229,7 +228,8 @@ export async function main(args: readonly string[]): Promise<number> {
   let config = readConfig(args);
   const dev =
     config.dev && config.certificates === 'files' && (!config.cert || !config.key)
-      ? ensureDevCertificates(config.devCertsDir)
+      ? // node-forge (about 3 MB of resident size) only for the certificate it makes.
+        (await import('./certs/dev.js')).ensureDevCertificates(config.devCertsDir)
       : undefined;
   if (dev) config = Object.freeze({ ...config, cert: dev.certFile, key: dev.keyFile });
   const logger = createLogger(config.logLevel);

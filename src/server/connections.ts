@@ -129,7 +129,6 @@ export function guardConnections(
   let closing = false;
   let sweeper: NodeJS.Timeout | undefined;
 
-  // Two timers may find the same connection overdue: it is warned of, counted and answered once.
   const isClosed = (conn: Connection) => closedHere.has(conn.socket) || conn.socket.destroyed;
   const close = (conn: Connection, reason: ConnectionClose, answer?: string) => {
     if (isClosed(conn)) return;
@@ -137,21 +136,34 @@ export function guardConnections(
     metrics.connectionsClosed.inc({ reason });
     endSocket(conn.socket, answer);
   };
-
-  const cutLate = (conn: Connection, p: Pending) => {
+  // Two timers may find the same connection overdue: it is warned of, counted and answered once.
+  const closeOverdue = (
+    conn: Connection,
+    reason: ConnectionClose,
+    answer: string,
+    warning: string,
+    fields: object = {},
+  ) => {
     if (isClosed(conn)) return;
-    logger.warn(
-      { remote: conn.socket.remoteAddress, timeoutMs: p.timeoutMs, url: p.req.url },
+    logger.warn({ remote: conn.socket.remoteAddress, ...fields }, warning);
+    close(conn, reason, answer);
+  };
+
+  const cutLate = (conn: Connection, p: Pending) =>
+    closeOverdue(
+      conn,
+      ConnectionClose.requestDeadline,
+      lateAnswer(p.timeoutMs),
       'request not received in full within its timeout: connection closed',
+      { timeoutMs: p.timeoutMs, url: p.req.url },
     );
-    close(conn, ConnectionClose.requestDeadline, lateAnswer(p.timeoutMs));
-  };
-
-  const closeSilent = (conn: Connection) => {
-    if (isClosed(conn)) return;
-    logger.warn({ remote: conn.socket.remoteAddress }, 'no request after connecting: connection closed');
-    close(conn, ConnectionClose.noRequest, silentAnswer);
-  };
+  const closeSilent = (conn: Connection) =>
+    closeOverdue(
+      conn,
+      ConnectionClose.noRequest,
+      silentAnswer,
+      'no request after connecting: connection closed',
+    );
 
   const sweep = () => {
     const now = Date.now();
@@ -259,12 +271,12 @@ export function guardConnections(
         return endSocket(socket, slowHeadersAnswer);
       }
       if (conn.requests === 0) return closeSilent(conn);
-      if (isClosed(conn)) return;
-      logger.warn(
-        { remote: conn.socket.remoteAddress },
+      closeOverdue(
+        conn,
+        ConnectionClose.requestDeadline,
+        slowHeadersAnswer,
         'request headers not received within their deadline: connection closed',
       );
-      close(conn, ConnectionClose.requestDeadline, slowHeadersAnswer);
     },
   };
 }

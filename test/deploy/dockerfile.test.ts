@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Copy, DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { imageNodeFlags } from '../../bench/image-node-flags.js';
 import { REPO } from '../harness/server-process.js';
 import { tempDir } from '../harness/tls.js';
 
@@ -98,6 +99,7 @@ t.test('non-root by number, no shell at run time, exec-form entry point', async 
   );
   const accepted = spawnSync(process.execPath, [...flags, '-e', 'process.exit(0)'], { encoding: 'utf8' });
   t.equal(accepted.status, 0, `Node.js ${process.version} takes ${flags.join(' ')}: ${accepted.stderr}`);
+  t.same(imageNodeFlags(), flags, 'the benchmarks start their servers with the same flags');
   const [cmd] = final.instructions.filter((i) => keyword(i) === 'CMD');
   t.same(JSON.parse(cmd!.getArgumentsContent()!), ['serve']);
   t.same(
